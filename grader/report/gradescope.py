@@ -1,0 +1,60 @@
+"""Gradescope's ``results.json``: one test per rubric part."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..results import GradeResult, PartResult
+
+_SHOWN_STDOUT = 2000
+
+
+def to_gradescope(result: GradeResult) -> dict[str, Any]:
+    """The results document Gradescope's autograder harness reads."""
+    tests = [_test(question.id, part) for question in result.questions for part in question.parts]
+    return {
+        "score": _number(result.score),
+        "execution_time": round(result.execution_time, 3),
+        "output": _overall_output(result),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def render_json(result: GradeResult) -> str:
+    return json.dumps(to_gradescope(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def _test(question_id: str, part: PartResult) -> dict[str, Any]:
+    return {
+        "name": f"{question_id} ({part.part_id}) {part.title}",
+        "number": f"{question_id}.{part.part_id}",
+        "score": _number(part.score),
+        "max_score": _number(part.points),
+        "status": "passed" if part.status == "passed" else "failed",
+        "output": "\n".join(part.reasons()) if part.status != "passed" else _passed_output(part),
+        "output_format": "text",
+        "visibility": part.visibility,
+    }
+
+
+def _passed_output(part: PartResult) -> str:
+    return "\n".join(f"{c.kind}: {c.summary}" for c in part.checks)
+
+
+def _overall_output(result: GradeResult) -> str:
+    lines = [f"{result.title}: {_number(result.score)} / {_number(result.max_score)}"]
+    if result.problem:
+        lines.append(result.problem)
+    if result.stdout.strip():
+        stdout = result.stdout if len(result.stdout) <= _SHOWN_STDOUT else result.stdout[:_SHOWN_STDOUT] + "…"
+        lines += ["", "Your program printed:", stdout]
+    return "\n".join(lines)
+
+
+def _number(value: float) -> float | int:
+    rounded = round(value, 4)
+    return int(rounded) if rounded == int(rounded) else rounded

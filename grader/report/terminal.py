@@ -1,0 +1,76 @@
+"""The terminal report: a header, a table of parts per question, then why each lost point was lost."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..results import GradeResult, PartResult, QuestionResult
+
+_STATUS = {"passed": ("✓ passed", "green"), "partial": ("◐ partial", "yellow"), "failed": ("✗ failed", "red")}
+
+
+def make_console(file: TextIO | None = None) -> Console:
+    """A console that honours NO_COLOR and plain (non-TTY) output, as rich does by default."""
+    return Console(file=file, highlight=False)
+
+
+def render(result: GradeResult, console: Console) -> None:
+    console.print(_header(result))
+    if result.problem:
+        console.print(Text(result.problem, style="bold red"))
+    for question in result.questions:
+        console.print(_question_table(question))
+        for part in question.parts:
+            if part.status != "passed" and not result.problem:
+                console.print(_reasons(question, part))
+    if result.stdout.strip():
+        console.print(Panel(Text(result.stdout.rstrip()), title="your program printed", title_align="left",
+                            border_style="dim"))
+
+
+def _header(result: GradeResult) -> Panel:
+    percent = 100 * result.score / result.max_score if result.max_score else 100.0
+    style = "green" if result.score >= result.max_score else ("yellow" if result.score > 0 else "red")
+    body = Table.grid(padding=(0, 2))
+    body.add_row("submission", result.submission)
+    body.add_row("rubric", result.rubric)
+    body.add_row("score", Text(f"{_fmt(result.score)} / {_fmt(result.max_score)}  ({percent:.1f}%)",
+                               style=f"bold {style}"))
+    return Panel(body, title=Text(result.title, style="bold"), title_align="left")
+
+
+def _question_table(question: QuestionResult) -> Table:
+    title = f"Question {question.id}: {question.title}   {_fmt(question.score)} / {_fmt(question.points)}"
+    table = Table(title=title, title_justify="left", title_style="bold", expand=True)
+    table.add_column("part", no_wrap=True)
+    table.add_column("question", ratio=1)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for part in question.parts:
+        label, style = _STATUS[part.status]
+        table.add_row(part.part_id, part.title, f"{_fmt(part.score)} / {_fmt(part.points)}", Text(label, style=style))
+    return table
+
+
+def _reasons(question: QuestionResult, part: PartResult) -> Text:
+    label, style = _STATUS[part.status]
+    text = Text(f"{label[0]} {question.id} ({part.part_id}) ", style=f"bold {style}")
+    text.append(part.title, style="bold")
+    for line in part.reasons():
+        text.append("\n    " + line, style=_line_style(line))
+    return text
+
+
+def _line_style(line: str) -> str:
+    if "likely cause:" in line:
+        return "magenta"
+    return "dim" if line.startswith("  ") else ""
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.2f}"

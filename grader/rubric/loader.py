@@ -1,0 +1,269 @@
+"""Load a rubric file: YAML → schema validation → semantic checks → :class:`Rubric`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..cases import CaseError, as_float_array, infer_dims
+from .errors import RubricError
+from .model import (
+    Check,
+    Claim,
+    Defaults,
+    Draw,
+    Function,
+    Mistake,
+    Param,
+    Part,
+    Question,
+    ReferenceCheck,
+    Rubric,
+    Shape,
+    ShapeCheck,
+    Target,
+    Tolerance,
+    ValueCheck,
+    ValueSpec,
+)
+from .schema import validate_document
+from .yaml_source import YamlSource, read_yaml
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Read and validate a rubric; any problem raises a located :class:`RubricError`."""
+    file = Path(path)
+    if not file.is_file():
+        raise RubricError(file, None, (), "no such rubric file")
+    source = read_yaml(file)
+    if not isinstance(source.data, dict):
+        raise source.error((), "a rubric must be a YAML mapping")
+    validate_document(source)
+    return _Builder(source).build()
+
+
+class _Builder:
+    """Turns a schema-valid document into the model, checking cross references."""
+
+    def __init__(self, source: YamlSource):
+        self.source = source
+        self.doc: dict[str, Any] = source.data
+
+    def fail(self, path: tuple, message: str) -> RubricError:
+        return self.source.error(path, message)
+
+    def build(self) -> Rubric:
+        doc = self.doc
+        defaults = self._defaults(doc.get("defaults", {}))
+        dimensions = self._dimensions(doc.get("dimensions", {}))
+        interface = doc.get("interface", {})
+        functions = {
+            name: self._function(name, spec, dimensions)
+            for name, spec in interface.get("functions", {}).items()
+        }
+        constants = {
+            name: ValueSpec(name, self._shape(("interface", "constants", name, "shape"), spec.get("shape"), dimensions),
+                            spec.get("doc", ""))
+            for name, spec in interface.get("constants", {}).items()
+        }
+        cases = self._cases(doc.get("cases", {}), functions)
+        reference = self._reference(doc["reference"])
+        questions = tuple(
+            self._question(i, q, defaults, dimensions, functions, constants, cases)
+            for i, q in enumerate(doc["questions"])
+        )
+        self._unique_ids(questions)
+        return Rubric(
+            path=self.source.file,
+            title=doc["title"],
+            reference=reference,
+            seed=doc["seed"],
+            defaults=defaults,
+            dimensions=dimensions,
+            functions=functions,
+            constants=constants,
+            cases=cases,
+            questions=questions,
+            description=doc.get("description", ""),
+            source=doc.get("source", ""),
+        )
+
+    # -- top-level sections -------------------------------------------------
+
+    def _defaults(self, raw: Mapping[str, Any]) -> Defaults:
+        base = Defaults()
+        return Defaults(
+            tolerance=Tolerance(raw.get("rtol", base.tolerance.rtol), raw.get("atol", base.tolerance.atol)),
+            random_cases=raw.get("random_cases", base.random_cases),
+            call_timeout=float(raw.get("call_timeout", base.call_timeout)),
+            total_timeout=float(raw.get("total_timeout", base.total_timeout)),
+        )
+
+    def _dimensions(self, raw: Mapping[str, list[int]]) -> dict[str, tuple[int, int]]:
+        dims = {}
+        for name, (low, high) in raw.items():
+            if low > high:
+                raise self.fail(("dimensions", name), f"empty range [{low}, {high}]")
+            dims[name] = (low, high)
+        return dims
+
+    def _shape(self, path: tuple, entries: list | None, dims: Mapping[str, Any]) -> Shape:
+        shape = Shape.parse(entries)
+        unknown = sorted(shape.names() - set(dims))
+        if unknown:
+            raise self.fail(path, f"unknown dimension '{unknown[0]}' (declare it under 'dimensions')")
+        return shape
+
+    def _function(self, name: str, spec: Mapping[str, Any], dims: Mapping[str, Any]) -> Function:
+        base = ("interface", "functions", name)
+        params = tuple(
+            Param(p, self._shape(base + ("params", p, "shape"), ps.get("shape"), dims),
+                  self._draw(ps.get("draw", "normal")), ps.get("doc", ""))
+            for p, ps in (spec.get("params") or {}).items()
+        )
+        returns = tuple(
+            ValueSpec(r, self._shape(base + ("returns", r, "shape"), rs.get("shape"), dims), rs.get("doc", ""))
+            for r, rs in spec["returns"].items()
+        )
+        return Function(name, params, returns, spec.get("doc", ""))
+
+    @staticmethod
+    def _draw(raw: str | Mapping[str, Any]) -> Draw:
+        if isinstance(raw, str):
+            return {"normal": Draw("normal", (0.0, 1.0)), "uniform": Draw("uniform", (-1.0, 1.0)),
+                    "unit": Draw("uniform", (0.05, 0.95))}[raw]
+        (kind, args), = raw.items()
+        values = tuple(float(a) for a in (args if isinstance(args, list) else [args]))
+        return Draw(kind, values)
+
+    def _cases(self, raw: Mapping[str, Any], functions: Mapping[str, Function]) -> dict[str, dict[str, Any]]:
+        cases = {}
+        for name, values in raw.items():
+            for param, value in values.items():
+                if not _is_rectangular(value):
+                    raise self.fail(("cases", name, param), "ragged list: every row must have the same length")
+            cases[name] = dict(values)
+        return cases
+
+    def _reference(self, relative: str) -> Path:
+        path = (self.source.file.parent / relative).resolve()
+        if not path.is_file():
+            raise self.fail(("reference",), f"reference implementation not found: {path}")
+        return path
+
+    def _unique_ids(self, questions: tuple[Question, ...]) -> None:
+        seen: set[str] = set()
+        for qi, question in enumerate(questions):
+            for pi, part in enumerate(question.parts):
+                key = f"{question.id}/{part.id}"
+                if key in seen:
+                    raise self.fail(("questions", qi, "parts", pi, "id"), f"duplicate part id '{part.id}'")
+                seen.add(key)
+
+    # -- questions and parts -------------------------------------------------
+
+    def _question(self, qi, raw, defaults, dims, functions, constants, cases) -> Question:
+        parts = tuple(
+            self._part(("questions", qi, "parts", pi), p, defaults, dims, functions, constants, cases)
+            for pi, p in enumerate(raw["parts"])
+        )
+        return Question(str(raw["id"]), raw["title"], parts)
+
+    def _part(self, path, raw, defaults, dims, functions, constants, cases) -> Part:
+        tolerance = Tolerance(raw.get("rtol", defaults.tolerance.rtol), raw.get("atol", defaults.tolerance.atol))
+        target = self._target(path, raw, functions, constants)
+        default_case = raw.get("case")
+        if default_case is not None:
+            self._known_case(path + ("case",), default_case, target, functions, cases)
+        checks = tuple(
+            self._check(path + ("checks", ci), c, target, default_case, tolerance, defaults, dims, functions, cases)
+            for ci, c in enumerate(raw.get("checks", []))
+        )
+        mistakes = tuple(Mistake(m["function"], m["message"]) for m in raw.get("mistakes", []))
+        if mistakes and (target is None or target.kind != "call"):
+            raise self.fail(path + ("mistakes",), "mistakes apply only to parts that call a function")
+        claim = None
+        if "claim" in raw:
+            options = {k: v for k, v in raw["claim"].items() if k != "kind"}
+            claim = Claim(raw["claim"]["kind"], options)
+        return Part(
+            id=str(raw["id"]),
+            title=raw["title"],
+            points=float(raw["points"]),
+            target=target,
+            checks=checks,
+            mistakes=mistakes,
+            claim=claim,
+            visibility=raw.get("visibility", "visible"),
+            line=self.source.line_of(path) or 0,
+        )
+
+    def _target(self, path, raw, functions, constants) -> Target | None:
+        if "call" in raw:
+            name = raw["call"]
+            if name not in functions:
+                raise self.fail(path + ("call",), f"'{name}' is not a function of the interface")
+            function = functions[name]
+            output = raw.get("output")
+            names = [r.name for r in function.returns]
+            if output is None and len(names) > 1:
+                raise self.fail(path + ("call",), f"'{name}' returns {', '.join(names)}: say which with 'output'")
+            if output is not None and output not in names:
+                raise self.fail(path + ("output",), f"'{name}' returns no '{output}' (it returns {', '.join(names)})")
+            return Target("call", name, output if len(names) > 1 else None, tuple(raw.get("index", ())))
+        if "constant" in raw:
+            name = raw["constant"]
+            if name not in constants:
+                raise self.fail(path + ("constant",), f"'{name}' is not a constant of the interface")
+            if "output" in raw:
+                raise self.fail(path + ("output",), "a constant has no outputs")
+            return Target("constant", name, None, tuple(raw.get("index", ())))
+        return None
+
+    def _known_case(self, path, case, target, functions, cases) -> None:
+        if case not in cases:
+            raise self.fail(path, f"no case named '{case}' (known: {', '.join(cases) or 'none'})")
+        if target is not None and target.kind == "call":
+            function = functions[target.name]
+            missing = [p for p in function.param_names if p not in cases[case]]
+            if missing:
+                raise self.fail(path, f"case '{case}' gives no value for parameter '{missing[0]}' of {target.name}")
+            try:
+                infer_dims(function, {p: as_float_array(cases[case][p]) for p in function.param_names})
+            except CaseError as exc:
+                raise self.fail(("cases", case), f"does not fit {target.name}: {exc}") from None
+
+    def _check(self, path, raw, target, default_case, tolerance, defaults, dims, functions, cases) -> Check:
+        weight = float(raw.get("weight", 1.0))
+        tol = Tolerance(raw.get("rtol", tolerance.rtol), raw.get("atol", tolerance.atol))
+        if "shape" in raw:
+            return ShapeCheck(self._shape(path + ("shape",), raw["shape"], dims), weight)
+        if "value" in raw:
+            if not _is_rectangular(raw["value"]):
+                raise self.fail(path + ("value",), "ragged list: every row must have the same length")
+            case = raw.get("case", default_case)
+            if target.kind == "call":
+                if case is None:
+                    raise self.fail(path, "a value check on a function call needs a 'case' (here or on the part)")
+                self._known_case(path + ("case",), case, target, functions, cases)
+            return ValueCheck(raw["value"], case, tol, weight)
+        if target.kind != "call":
+            raise self.fail(path + ("reference",), "a reference check needs a function call, not a constant")
+        spec = raw["reference"] or {}
+        named = tuple(spec.get("cases", [default_case] if default_case else []))
+        for ci, case in enumerate(named):
+            self._known_case(path + ("reference", "cases", ci), case, target, functions, cases)
+        random = spec.get("random", defaults.random_cases)
+        if random and not functions[target.name].params:
+            random = 0
+        return ReferenceCheck(random, named, spec.get("scoring", "all"), tol, weight)
+
+
+def _is_rectangular(value: Any) -> bool:
+    try:
+        np.asarray(value, dtype=np.float64)
+    except (ValueError, TypeError):
+        return False
+    return True
