@@ -8,6 +8,7 @@ here, in the grader's process, on copies of the same inputs.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,7 +22,8 @@ from .checks.diagnose import diagnose
 from .reference import Reference, ReferenceImplementationError
 from .results import CheckResult, GradeResult, PartResult, QuestionResult
 from .rubric.model import Part, ReferenceCheck, Rubric, ShapeCheck, Target, Tolerance, ValueCheck
-from .sandbox.runner import SubmissionRunner
+from .sandbox.launcher import Launcher
+from .sandbox.runner import RunLimits, SubmissionRunner
 
 
 @dataclass
@@ -257,6 +259,14 @@ def grade(rubric: Rubric, reference: Reference, runner: SubmissionRunner) -> Gra
         problem=headline,
         execution_time=time.monotonic() - started,
     )
+
+
+def grade_submission(rubric: Rubric, reference: Reference, submission: Path, launcher: Launcher,
+                     hidden_paths: tuple[str, ...] = ()) -> GradeResult:
+    """Grade one file in a fresh sandboxed runner with the rubric's time limits."""
+    limits = RunLimits(call_timeout=rubric.defaults.call_timeout, total_timeout=rubric.defaults.total_timeout)
+    with SubmissionRunner(submission, limits, launcher, hidden_paths=hidden_paths) as runner:
+        return grade(rubric, reference, runner)
 
 
 def _not_graded(part: Part, message: str, details: str) -> PartResult:

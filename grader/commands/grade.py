@@ -8,13 +8,12 @@ from pathlib import Path
 
 from .. import __version__
 from ..cli import EXIT_OK, EXIT_POINTS_LOST, EXIT_USAGE
-from ..grading import grade
+from ..grading import grade_submission
 from ..reference import load_reference
 from ..report.gradescope import render_json
 from ..report.terminal import make_console, render
 from ..rubric.errors import RubricError
 from ..rubric.loader import load_rubric
-from ..sandbox.runner import RunLimits, SubmissionRunner
 from ..sandbox.launcher import default_launcher
 
 _EPILOG = """sub-commands:
@@ -60,14 +59,11 @@ def main(argv: list[str]) -> int:
         except RubricError as exc:
             print(f"grade: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        limits = RunLimits(call_timeout=rubric.defaults.call_timeout, total_timeout=rubric.defaults.total_timeout)
-        runner = SubmissionRunner(options.submission, limits, launcher, hidden_paths=hidden_paths(rubric))
-        with runner:
-            try:
-                result = grade(rubric, reference, runner)
-            except RubricError as exc:
-                print(f"grade: error: {exc}", file=sys.stderr)
-                return EXIT_USAGE
+        try:
+            result = grade_submission(rubric, reference, options.submission, launcher, hidden_paths(rubric))
+        except RubricError as exc:
+            print(f"grade: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     finally:
         launcher.close()
     write_report(result, options.format, options.output)

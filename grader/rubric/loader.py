@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..checks.claims import claim_problems
 from ..cases import CaseError, as_float_array, infer_dims
 from .errors import RubricError
 from .model import (
@@ -88,6 +89,7 @@ class _Builder:
             questions=questions,
             description=doc.get("description", ""),
             source=doc.get("source", ""),
+            samples=self._samples(doc.get("samples")),
         )
 
     # -- top-level sections -------------------------------------------------
@@ -153,6 +155,12 @@ class _Builder:
             raise self.fail(("reference",), f"reference implementation not found: {path}")
         return path
 
+    def _samples(self, relative: str | None) -> Path | None:
+        folder = self.source.file.parent / (relative or f"../sample_submissions/{self.source.file.stem}")
+        if relative and not folder.is_dir():
+            raise self.fail(("samples",), f"no such folder: {folder.resolve()}")
+        return folder.resolve() if folder.is_dir() else None
+
     def _unique_ids(self, questions: tuple[Question, ...]) -> None:
         seen: set[str] = set()
         for qi, question in enumerate(questions):
@@ -188,6 +196,8 @@ class _Builder:
         if "claim" in raw:
             options = {k: v for k, v in raw["claim"].items() if k != "kind"}
             claim = Claim(raw["claim"]["kind"], options)
+            for key, message in claim_problems(claim, functions):
+                raise self.fail(path + ("claim",) + key, message)
         return Part(
             id=str(raw["id"]),
             title=raw["title"],

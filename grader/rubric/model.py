@@ -221,6 +221,7 @@ class Rubric:
     questions: tuple[Question, ...]
     description: str = ""
     source: str = ""
+    samples: Path | None = None
 
     @property
     def name(self) -> str:

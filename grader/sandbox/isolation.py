@@ -40,6 +40,7 @@ import os
 import re
 import select
 import signal
+import site
 import stat
 import sys
 import tempfile
@@ -156,6 +157,7 @@ _DENIED_SYSCALLS = (
 _CLONE_NS_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID,
                    CLONE_NEWNET)
 
+_SYSTEM_LIBRARY_PATHS = ("/etc/ld.so.cache", "/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib")
 _CGROUP_PREFIX = "grader-sandbox-"
 _PROC_TMPFS = "empty tmpfs over /proc instead"
 _PARENT_DIED_EXIT = 128 + signal.SIGKILL
@@ -278,8 +280,9 @@ def _unshare_namespaces(libc: ctypes.CDLL) -> tuple[list[LayerStatus], bool, boo
 
 # --------------------------------------------------------------------------- pid namespace + pids cgroup
 
-def _fork_into_pid_namespace(libc: ctypes.CDLL, limits: Limits) -> LayerStatus:
-    """Fork PID 1 of the new namespace. The parent waits and exits; returns only in the child."""
+def _fork_into_pid_namespace(libc: ctypes.CDLL, limits: Limits) -> int:
+    """Fork PID 1 of the new namespace. The parent waits and exits; returns, only in the child, the fd on
+    which the parent sends its pids-cgroup verdict (read it with _receive_cgroup_status before student code)."""
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
@@ -294,11 +297,14 @@ def _fork_into_pid_namespace(libc: ctypes.CDLL, limits: Limits) -> LayerStatus:
         os.setsid()  # so kill(0, sig) inside cannot reach the waiting parent's group
     except OSError as exc:
         raise SandboxError(f"pid namespace init setup failed: {_err(exc)}") from exc
-    return _receive_cgroup_status(read_fd)
+    return read_fd
 
 
 def _receive_cgroup_status(read_fd: int) -> LayerStatus:
-    """Wait for the parent's cgroup verdict; EOF without one means the parent died: exit."""
+    """Wait for the parent's cgroup verdict; EOF without one means the parent died: exit.
+
+    Read last: moving a task into a cgroup-v1 hierarchy waits for an RCU grace period (~12 ms here),
+    which the parent spends while this process applies the other layers."""
     chunks = []
     while chunk := os.read(read_fd, 4096):
         chunks.append(chunk)
@@ -489,7 +495,7 @@ def _mount_proc(libc: ctypes.CDLL, in_pid_namespace: bool) -> LayerStatus:
 
 # --------------------------------------------------------------------------- rlimits, privileges
 
-def _apply_rlimits(limits: Limits) -> LayerStatus:
+def _apply_rlimits(limits: Limits, host_uid: int) -> LayerStatus:
     if resource is None:
         return LayerStatus(RLIMITS, False, "resource module unavailable on this platform")
     wanted = (("AS", limits.memory_bytes), ("CPU", limits.cpu_seconds), ("FSIZE", limits.file_size_bytes),
@@ -510,7 +516,7 @@ def _apply_rlimits(limits: Limits) -> LayerStatus:
     detail = f"set {', '.join(applied)}"
     if failed:
         detail += f"; failed {', '.join(failed)}"
-    if "NPROC" in applied and os.geteuid() == 0:
+    if "NPROC" in applied and host_uid == 0:
         detail += "; NPROC does not bind host root"
     return LayerStatus(RLIMITS, not failed, detail)
 
@@ -698,23 +704,26 @@ def _enter_linux(spec: SandboxSpec) -> list[LayerStatus]:
     if _thread_count() > 1:
         raise SandboxError("enter_sandbox must be called from a single-threaded process")
     libc = _libc()
+    host_uid = os.geteuid()
     statuses, userns, pidns = _unshare_namespaces(libc)
-    if pidns:
-        statuses.append(_fork_into_pid_namespace(libc, spec.limits))
-    else:
-        statuses.append(LayerStatus(PIDS_CGROUP, False, "needs the pid namespace's waiting parent"))
+    verdict_fd = _fork_into_pid_namespace(libc, spec.limits) if pidns else None
     if userns:
         statuses += _setup_mounts(libc, spec, pidns)
     else:
         statuses += _inactive(_MOUNT_LAYERS, "needs a user namespace")
     os.chdir(spec.scratch_dir)
     _redirect_tempdir(spec.scratch_dir)
-    statuses.append(_apply_rlimits(spec.limits))
+    statuses.append(_apply_rlimits(spec.limits, host_uid))
     statuses.append(_set_no_new_privs(libc))
     statuses.append(_drop_capabilities(libc))
     libseccomp = _load_libseccomp()
     statuses.append(_apply_landlock(libc, spec, allow_proc=_proc_replaced(statuses)))
     statuses.append(_apply_seccomp(libseccomp))
+    if verdict_fd is None:
+        cgroup = LayerStatus(PIDS_CGROUP, False, "needs the pid namespace's waiting parent")
+    else:
+        cgroup = _receive_cgroup_status(verdict_fd)
+    statuses.insert(2, cgroup)
     return statuses
 
 
@@ -727,10 +736,21 @@ def enter_sandbox(spec: SandboxSpec) -> list[LayerStatus]:
     """
     if sys.platform != "linux":
         os.chdir(spec.scratch_dir)
-        status = _apply_rlimits(spec.limits)
+        status = _apply_rlimits(spec.limits, os.geteuid())
         reason = f"not available on {sys.platform}"
         return [LayerStatus(n, False, reason) if n != RLIMITS else status for n in ALL_LAYERS]
     return _enter_linux(spec)
+
+
+def python_paths() -> tuple[str, ...]:
+    """What the interpreter needs to import modules: its prefixes, site-packages and the system's shared
+    libraries (numpy's extensions load libstdc++ from there). Not sys.path: it may hold the grader's checkout."""
+    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages(),
+                  *_SYSTEM_LIBRARY_PATHS]
+    if site.ENABLE_USER_SITE:
+        candidates.append(site.getusersitepackages())
+    paths = sorted({os.path.realpath(p) for p in candidates if os.path.exists(p)})
+    return tuple(p for p in paths if not any(q != p and _contains(q, p) for q in paths))
 
 
 def _read_until_eof(fd: int, deadline: float) -> bytes:

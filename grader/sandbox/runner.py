@@ -79,6 +79,9 @@ class SubmissionRunner:
     def __post_init__(self) -> None:
         self.submission = Path(self.submission).resolve()
         self._private = Path(tempfile.mkdtemp(prefix="grader-run-"))
+        self._code = self._private / "code" / "submission.py"
+        self._code.parent.mkdir()
+        shutil.copyfile(self.submission, self._code)  # the worker sees this copy, not the submission's folder
         self._stdout = open(self._private / "stdout", "wb+")
         self._stderr = open(self._private / "stderr", "wb+")
         self._worker: _Worker | None = None
@@ -165,11 +168,11 @@ class SubmissionRunner:
             self._deadline = time.monotonic() + self.limits.total_timeout
         scratch = tempfile.mkdtemp(prefix="scratch-", dir=self._private)
         config = WorkerConfig(
-            submission=str(self.submission),
+            submission=str(self._code),
             requests_fd=-1,
             responses_fd=-1,
             scratch_dir=scratch,
-            readable_paths=tuple(self.readable_paths) + (str(self.submission.parent),),
+            readable_paths=tuple(self.readable_paths) + (str(self._code.parent),),
             hidden_paths=tuple(self.hidden_paths),
             limits={"memory_bytes": self.limits.memory_bytes, "file_size_bytes": self.limits.output_bytes,
                     "cpu_seconds": int(self.limits.total_timeout) + 1},

@@ -1,0 +1,117 @@
+"""A course repo's self-test: every rubric is valid, its reference gets full marks, and every
+sample submission gets exactly the per-part scores its ``expected.yaml`` declares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from .grading import grade_submission
+from .reference import load_reference
+from .results import GradeResult
+from .rubric.errors import RubricError
+from .rubric.loader import load_rubric
+from .rubric.model import Rubric
+from .sandbox.launcher import Launcher
+
+EXPECTATIONS = "expected.yaml"
+_SCORE_TOLERANCE = 0.005
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one sample must score: parts not listed get full marks."""
+
+    sample: Path
+    scores: dict[str, float]
+    diagnoses: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SampleOutcome:
+    rubric: str
+    sample: str
+    score: float
+    max_score: float
+    mismatches: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+def find_rubrics(paths: list[Path]) -> list[Path]:
+    """Rubric files named directly, or every ``*.yaml`` directly inside a named folder."""
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    return found
+
+
+def load_expectations(folder: Path) -> list[Expectation]:
+    file = folder / EXPECTATIONS
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise RubricError(file, None, (), f"cannot read expectations: {exc}") from None
+    if not isinstance(raw, dict):
+        raise RubricError(file, 1, (), "expected a mapping of sample file -> expectations")
+    expectations = []
+    for name, spec in raw.items():
+        spec = spec or {}
+        if not isinstance(spec, dict) or set(spec) - {"scores", "diagnoses"}:
+            raise RubricError(file, None, (name,), "expected a mapping with 'scores' and/or 'diagnoses'")
+        sample = folder / name
+        if not sample.is_file():
+            raise RubricError(file, None, (name,), f"no such sample: {sample}")
+        scores = {str(k): float(v) for k, v in (spec.get("scores") or {}).items()}
+        diagnoses = {str(k): str(v) for k, v in (spec.get("diagnoses") or {}).items()}
+        expectations.append(Expectation(sample, scores, diagnoses))
+    return expectations
+
+
+def compare_with_expectation(result: GradeResult, expectation: Expectation) -> list[str]:
+    """Every way ``result`` differs from what the sample declares."""
+    mismatches = []
+    parts = {part.name: part for part in result.parts()}
+    for key in list(expectation.scores) + list(expectation.diagnoses):
+        if key not in parts:
+            mismatches.append(f"{key}: no such part in the rubric")
+    for name, part in parts.items():
+        wanted = expectation.scores.get(name, part.points)
+        if abs(part.score - wanted) > _SCORE_TOLERANCE:
+            why = "; ".join(part.reasons()[:2]) or "full marks"
+            mismatches.append(f"{name}: scored {part.score:g}, expected {wanted:g} ({why})")
+    for name, kind in expectation.diagnoses.items():
+        part = parts.get(name)
+        if part is not None:
+            found = [c.diagnosis for c in part.checks if c.diagnosis]
+            if kind not in found:
+                mismatches.append(f"{name}: diagnosis {', '.join(found) or 'none'}, expected {kind}")
+    return mismatches
+
+
+def check_rubric(path: Path, launcher: Launcher,
+                 progress: Callable[[SampleOutcome], None] = lambda outcome: None) -> list[SampleOutcome]:
+    """Grade the reference and every declared sample of one rubric."""
+    rubric = load_rubric(path)
+    reference = load_reference(rubric)
+    subjects = [Expectation(rubric.reference, {}, {})]
+    if rubric.samples is not None and (rubric.samples / EXPECTATIONS).is_file():
+        subjects += load_expectations(rubric.samples)
+    outcomes = []
+    for expectation in subjects:
+        result = grade_submission(rubric, reference, expectation.sample, launcher)
+        mismatches = tuple(compare_with_expectation(result, expectation))
+        outcome = SampleOutcome(rubric.name, _label(expectation.sample, rubric), result.score, result.max_score,
+                                mismatches)
+        progress(outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _label(sample: Path, rubric: Rubric) -> str:
+    return "(reference)" if sample == rubric.reference else sample.name
