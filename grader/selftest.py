@@ -23,7 +23,7 @@ _SCORE_TOLERANCE = 0.005
 
 @dataclass(frozen=True)
 class Expectation:
-    """What one sample must score: parts not listed get full marks."""
+    """What one sample must score: parts not listed get full marks, or ``scores["*"]`` when given."""
 
     sample: Path
     scores: dict[str, float]
@@ -78,10 +78,10 @@ def compare_with_expectation(result: GradeResult, expectation: Expectation) -> l
     mismatches = []
     parts = {part.name: part for part in result.parts()}
     for key in list(expectation.scores) + list(expectation.diagnoses):
-        if key not in parts:
+        if key not in parts and key != "*":
             mismatches.append(f"{key}: no such part in the rubric")
     for name, part in parts.items():
-        wanted = expectation.scores.get(name, part.points)
+        wanted = expectation.scores.get(name, expectation.scores.get("*", part.points))
         if abs(part.score - wanted) > _SCORE_TOLERANCE:
             why = "; ".join(part.reasons()[:2]) or "full marks"
             mismatches.append(f"{name}: scored {part.score:g}, expected {wanted:g} ({why})")

@@ -138,7 +138,7 @@ _DEVICES = (("/dev/null", _FS_READ_FILE | _FS_WRITE_FILE | _FS_IOCTL_DEV),
 # libseccomp
 _SCMP_ACT_ALLOW = 0x7FFF0000
 _SCMP_CMP_MASKED_EQ = 7
-_ENOSYS, _EPERM = 38, 1
+_ENOSYS, _EPERM, _EINVAL = 38, 1, 22
 _DENIED_SYSCALLS = (
     # network: the worker talks to the grader over inherited pipes (socketpair stays allowed)
     "socket", "connect", "bind", "listen", "accept", "accept4",
@@ -159,7 +159,6 @@ _CLONE_NS_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLO
 
 _SYSTEM_LIBRARY_PATHS = ("/etc/ld.so.cache", "/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib")
 _CGROUP_PREFIX = "grader-sandbox-"
-_PROC_TMPFS = "empty tmpfs over /proc instead"
 _PARENT_DIED_EXIT = 128 + signal.SIGKILL
 
 
@@ -412,21 +411,23 @@ def _remove_cgroup(path: str) -> None:
 
 # --------------------------------------------------------------------------- mounts
 
-def _setup_mounts(libc: ctypes.CDLL, spec: SandboxSpec, in_pid_namespace: bool) -> list[LayerStatus]:
-    """New private mount namespace: read-only tree, tmpfs scratch, hidden paths, fresh /proc."""
+def _setup_mounts(libc: ctypes.CDLL, spec: SandboxSpec, in_pid_namespace: bool) -> tuple[list[LayerStatus], bool]:
+    """New private mount namespace: read-only tree, tmpfs scratch, hidden paths, fresh /proc.
+    Returns the statuses and whether /proc was replaced by the sandbox's own."""
     try:
         _check(libc.unshare(ctypes.c_int(CLONE_NEWNS)), "unshare mount namespace")
     except OSError as exc:
-        return _inactive(_MOUNT_LAYERS, _err(exc))
+        return _inactive(_MOUNT_LAYERS, _err(exc)), False
     try:
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     except OSError as exc:
         raise SandboxError(f"cannot make mounts private: {_err(exc)}") from exc
-    return [LayerStatus(MOUNT_NAMESPACE, True, "private mount tree: changes never reach the host"),
-            _make_tree_read_only(libc),
-            _mount_scratch(libc, spec.scratch_dir, spec.limits.scratch_bytes),
-            _hide_paths(libc, spec),
-            _mount_proc(libc, in_pid_namespace)]
+    statuses = [LayerStatus(MOUNT_NAMESPACE, True, "private mount tree: changes never reach the host"),
+                _make_tree_read_only(libc),  # before the scratch mount, which stays writable
+                _mount_scratch(libc, spec.scratch_dir, spec.limits.scratch_bytes),
+                _hide_paths(libc, spec)]
+    proc_status, proc_replaced = _mount_proc(libc, in_pid_namespace)
+    return [*statuses, proc_status], proc_replaced
 
 
 def _make_tree_read_only(libc: ctypes.CDLL) -> LayerStatus:
@@ -449,16 +450,17 @@ def _mount_scratch(libc: ctypes.CDLL, scratch: str, size: int) -> LayerStatus:
 
 
 def _contains(parent: str, child: str) -> bool:
-    parent = os.path.realpath(parent)
-    return os.path.commonpath([parent, os.path.realpath(child)]) == parent
+    """Whether real path `child` is `parent` or lies beneath it."""
+    return os.path.commonpath([parent, child]) == parent
 
 
 def _hide_paths(libc: ctypes.CDLL, spec: SandboxSpec) -> LayerStatus:
+    keep_visible = [os.path.realpath(p) for p in (spec.scratch_dir, *spec.readable_paths)]
     hidden, skipped = 0, []
     for path in spec.hidden_paths:
         if not os.path.lexists(path):
             continue
-        if any(_contains(path, p) for p in (spec.scratch_dir, *spec.readable_paths)):
+        if any(_contains(os.path.realpath(path), p) for p in keep_visible):
             skipped.append(path)
             continue
         try:
@@ -476,12 +478,13 @@ def _hide_paths(libc: ctypes.CDLL, spec: SandboxSpec) -> LayerStatus:
     return LayerStatus(HIDDEN_PATHS, True, detail)
 
 
-def _mount_proc(libc: ctypes.CDLL, in_pid_namespace: bool) -> LayerStatus:
+def _mount_proc(libc: ctypes.CDLL, in_pid_namespace: bool) -> tuple[LayerStatus, bool]:
+    """Fresh read-only /proc (else an empty tmpfs over it). Also returns whether /proc is now our own."""
     flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
     if in_pid_namespace:
         try:
             _mount(libc, "proc", "/proc", "proc", flags)
-            return LayerStatus(FRESH_PROC, True, "read-only /proc showing only the sandbox's processes")
+            return LayerStatus(FRESH_PROC, True, "read-only /proc showing only the sandbox's processes"), True
         except OSError as exc:
             reason = f"mounting proc failed ({_err(exc)})"
     else:
@@ -489,8 +492,8 @@ def _mount_proc(libc: ctypes.CDLL, in_pid_namespace: bool) -> LayerStatus:
     try:
         _mount(libc, "tmpfs", "/proc", "tmpfs", flags, "size=4096,nr_inodes=2,mode=0555")
     except OSError as exc:
-        return LayerStatus(FRESH_PROC, False, f"{reason}; tmpfs over /proc failed too: {_err(exc)}")
-    return LayerStatus(FRESH_PROC, False, f"{reason}: {_PROC_TMPFS}")
+        return LayerStatus(FRESH_PROC, False, f"{reason}; tmpfs over /proc failed too: {_err(exc)}"), False
+    return LayerStatus(FRESH_PROC, False, f"{reason}: empty tmpfs over /proc instead"), True
 
 
 # --------------------------------------------------------------------------- rlimits, privileges
@@ -529,20 +532,12 @@ def _set_no_new_privs(libc: ctypes.CDLL) -> LayerStatus:
     return LayerStatus(NO_NEW_PRIVS, True, "setuid binaries and file capabilities grant nothing")
 
 
-def _last_capability() -> int:
-    try:
-        with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as f:
-            return int(f.read())
-    except (OSError, ValueError):
-        return 63
-
-
 def _drop_capabilities(libc: ctypes.CDLL) -> LayerStatus:
     bounding_dropped = True
-    for cap in range(_last_capability() + 1):
+    for cap in range(64):  # until EINVAL: past the kernel's last capability (cheaper than reading /proc)
         if libc.prctl(ctypes.c_int(PR_CAPBSET_DROP), ctypes.c_ulong(cap), ctypes.c_ulong(0),
                       ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
-            bounding_dropped = False
+            bounding_dropped = ctypes.get_errno() == _EINVAL
             break
     libc.prctl(ctypes.c_int(PR_CAP_AMBIENT), ctypes.c_ulong(PR_CAP_AMBIENT_CLEAR_ALL), ctypes.c_ulong(0),
                ctypes.c_ulong(0), ctypes.c_ulong(0))
@@ -695,11 +690,6 @@ def _redirect_tempdir(scratch: str) -> None:
     tempfile.tempdir = scratch
 
 
-def _proc_replaced(statuses: list[LayerStatus]) -> bool:
-    """True when /proc is the sandbox's own (fresh proc or empty tmpfs), so Landlock may allow it."""
-    return any(s.name == FRESH_PROC and (s.active or s.detail.endswith(_PROC_TMPFS)) for s in statuses)
-
-
 def _enter_linux(spec: SandboxSpec) -> list[LayerStatus]:
     if _thread_count() > 1:
         raise SandboxError("enter_sandbox must be called from a single-threaded process")
@@ -707,8 +697,10 @@ def _enter_linux(spec: SandboxSpec) -> list[LayerStatus]:
     host_uid = os.geteuid()
     statuses, userns, pidns = _unshare_namespaces(libc)
     verdict_fd = _fork_into_pid_namespace(libc, spec.limits) if pidns else None
+    own_proc = False
     if userns:
-        statuses += _setup_mounts(libc, spec, pidns)
+        mount_statuses, own_proc = _setup_mounts(libc, spec, pidns)
+        statuses += mount_statuses
     else:
         statuses += _inactive(_MOUNT_LAYERS, "needs a user namespace")
     os.chdir(spec.scratch_dir)
@@ -717,7 +709,7 @@ def _enter_linux(spec: SandboxSpec) -> list[LayerStatus]:
     statuses.append(_set_no_new_privs(libc))
     statuses.append(_drop_capabilities(libc))
     libseccomp = _load_libseccomp()
-    statuses.append(_apply_landlock(libc, spec, allow_proc=_proc_replaced(statuses)))
+    statuses.append(_apply_landlock(libc, spec, allow_proc=own_proc))
     statuses.append(_apply_seccomp(libseccomp))
     if verdict_fd is None:
         cgroup = LayerStatus(PIDS_CGROUP, False, "needs the pid namespace's waiting parent")
@@ -801,13 +793,16 @@ def probe_layers(timeout: float = 10.0) -> list[LayerStatus]:
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _probe_child(SandboxSpec(scratch, (), ()), write_fd)
+            _probe_child(SandboxSpec(scratch, (), ()), write_fd)  # never returns
         os.close(write_fd)
+        write_fd = -1
         deadline = time.monotonic() + timeout
         data = _read_until_eof(read_fd, deadline)
         _reap(pid, deadline)
     finally:
-        os.close(read_fd)
+        for fd in (read_fd, write_fd):
+            if fd >= 0:
+                os.close(fd)
         os.rmdir(scratch)
     try:
         report = json.loads(data)

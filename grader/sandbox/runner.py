@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .isolation import python_paths
 from .launcher import Launcher, SpawnLauncher, WorkerHandle
 from .protocol import Caps, ChannelClosed, ChannelTimeout, ProtocolError, read_message, write_message
 from .worker import WorkerConfig
@@ -117,7 +118,7 @@ class SubmissionRunner:
         if name in self._timed_out:
             return CallOutcome(error=self._timed_out[name])
         outcome = self._request({"op": "call", "name": name, "args": list(args)}, self.limits.call_timeout)
-        if outcome.error is not None and outcome.error.kind == "timeout":
+        if outcome.error is not None and outcome.error.kind == "timeout" and not self._out_of_time():
             self._timed_out[name] = StudentError("timeout", f"not run: {name}() timed out on an earlier case")
         return outcome
 
@@ -129,13 +130,13 @@ class SubmissionRunner:
 
     def _request(self, request: dict, timeout: float) -> CallOutcome:
         started = time.monotonic()
-        if self.import_error() is not None:
-            return CallOutcome(error=self._import_error)
         if self._out_of_time():
             return CallOutcome(error=self._total_time_error())
-        worker = self._worker if self._worker is not None else self._start_worker()
-        if worker is None:
-            return CallOutcome(error=self._import_error or self._total_time_error())
+        if self.import_error() is not None:
+            return CallOutcome(error=self._import_error)
+        worker = self._worker
+        if worker is None:  # the import ran out of the submission's time
+            return CallOutcome(error=self._total_time_error())
         worker.next_id += 1
         request_id = worker.next_id
         deadline = min(started + timeout, self._deadline)
@@ -144,8 +145,9 @@ class SubmissionRunner:
             reply = read_message(worker.handle.responses_fd, deadline, self.limits.caps)
         except ChannelTimeout:
             self._stop_worker()
-            limit = timeout if deadline < self._deadline else self.limits.total_timeout
-            return CallOutcome(error=StudentError("timeout", f"timed out after {limit:g} s"), seconds=limit)
+            if deadline >= self._deadline:
+                return CallOutcome(error=self._total_time_error(), seconds=time.monotonic() - started)
+            return CallOutcome(error=StudentError("timeout", f"timed out after {timeout:g} s"), seconds=timeout)
         except (ChannelClosed, BrokenPipeError):
             self._stop_worker()
             return CallOutcome(error=StudentError("crash", "the submission's process died during the call "
@@ -172,7 +174,7 @@ class SubmissionRunner:
             requests_fd=-1,
             responses_fd=-1,
             scratch_dir=scratch,
-            readable_paths=tuple(self.readable_paths) + (str(self._code.parent),),
+            readable_paths=python_paths() + tuple(self.readable_paths) + (str(self._code.parent),),
             hidden_paths=tuple(self.hidden_paths),
             limits={"memory_bytes": self.limits.memory_bytes, "file_size_bytes": self.limits.output_bytes,
                     "cpu_seconds": int(self.limits.total_timeout) + 1},
@@ -187,6 +189,8 @@ class SubmissionRunner:
             ready = read_message(handle.responses_fd, deadline, self.limits.caps)
         except ChannelTimeout:
             handle.close()
+            if self._out_of_time():
+                return None
             self._import_error = StudentError(
                 "timeout", f"importing the submission timed out after {self.limits.import_timeout:g} s")
             return None
@@ -215,7 +219,7 @@ class SubmissionRunner:
         return self._deadline is not None and time.monotonic() >= self._deadline
 
     def _total_time_error(self) -> StudentError:
-        return StudentError("timeout", f"not run: the submission used up its {self.limits.total_timeout:g} s")
+        return StudentError("timeout", f"the submission used up its {self.limits.total_timeout:g} s time limit")
 
     def _read_capped(self, file) -> str:
         file.seek(0)

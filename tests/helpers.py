@@ -1,0 +1,20 @@
+"""Test helpers: the repo's paths and a way to run the ``grade`` CLI as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RUBRICS = REPO / "rubrics"
+SAMPLES = REPO / "sample_submissions"
+
+
+def run_grade(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``python -m grader ARGS`` from the repo root and capture its output."""
+    full_env = dict(os.environ, **(env or {}))
+    full_env.pop("FORCE_COLOR", None)
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=REPO, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,480 @@
+"""Attacks from inside grader.sandbox.isolation's sandbox, each in a forked child reporting over a pipe."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, replace
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the worker does, before numpy is imported
+
+import numpy as np  # noqa: E402  (the worker forks from a process that already imported numpy)
+import pytest  # noqa: E402
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from grader.sandbox import isolation as iso  # noqa: E402
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux" or not hasattr(os, "fork"), reason="needs Linux fork")
+
+TIMEOUT = 10.0
+
+
+# --------------------------------------------------------------------------- harness
+
+def _read_until_eof(fd: int, deadline: float) -> bytes:
+    return iso._read_until_eof(fd, deadline)
+
+
+def _wait(pid: int, deadline: float) -> int:
+    """Exit code of `pid` (128+signal when killed); kills its group on timeout."""
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            code = os.waitstatus_to_exitcode(status)
+            return 128 - code if code < 0 else code
+        time.sleep(0.005)
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+        except OSError:
+            pass
+    os.waitpid(pid, 0)
+    pytest.fail(f"sandboxed child {pid} did not finish within {TIMEOUT}s")
+
+
+def _child(setup: Callable[[], object], attack: Callable[[], object], write_fd: int) -> None:
+    code = 70
+    try:
+        os.setsid()
+        statuses = setup()
+        result = attack()
+        payload = {"statuses": [asdict(s) for s in statuses or []], "result": result}
+        code = 0
+    except BaseException as exc:  # noqa: BLE001 - report everything, never return into pytest
+        payload = {"error": f"{type(exc).__name__}: {exc}"}
+    try:
+        os.write(write_fd, json.dumps(payload).encode())
+    finally:
+        os._exit(code)
+
+
+def run_forked(setup: Callable[[], object], attack: Callable[[], object],
+               timeout: float = TIMEOUT) -> tuple[dict, int]:
+    """Fork; in the child run setup() then attack(); return (decoded report, exit code)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        _child(setup, attack, write_fd)
+    os.close(write_fd)
+    deadline = time.monotonic() + timeout
+    try:
+        data = _read_until_eof(read_fd, deadline)
+    finally:
+        os.close(read_fd)
+    code = _wait(pid, deadline)
+    return (json.loads(data) if data else {}), code
+
+
+def run_sandboxed(spec: iso.SandboxSpec, attack: Callable[[], object], timeout: float = TIMEOUT):
+    report, code = run_forked(lambda: iso.enter_sandbox(spec), attack, timeout)
+    assert "error" not in report, report.get("error")
+    assert report, f"no report from the sandbox (exit code {code})"
+    return report["result"], code
+
+
+def errno_of(fn: Callable[[], object]) -> str | None:
+    """Name of the OSError errno raised by fn(), or None when it succeeded."""
+    try:
+        fn()
+    except OSError as exc:
+        return type(exc).__name__ if exc.errno is None else os.strerror(exc.errno)
+    return None
+
+
+@pytest.fixture(scope="module")
+def layers() -> dict[str, iso.LayerStatus]:
+    return {s.name: s for s in iso.probe_layers()}
+
+
+def require(layers: dict[str, iso.LayerStatus], *names: str) -> None:
+    """Skip unless at least one of the layers that stop this attack is active here."""
+    if not any(layers[n].active for n in names):
+        pytest.skip("; ".join(f"{n}: {layers[n].detail}" for n in names))
+
+
+@pytest.fixture
+def box(tmp_path: pathlib.Path) -> dict[str, pathlib.Path]:
+    paths = {name: tmp_path / name for name in ("scratch", "submission", "secret", "hidden")}
+    for path in paths.values():
+        path.mkdir()
+    (paths["submission"] / "student.py").write_text("def f(x):\n    return x\n")
+    (paths["secret"] / "answer.txt").write_text("the expected gradient")
+    (paths["hidden"] / "rubric.yaml").write_text("weights: [1, 2, 3]")
+    paths["tmp"] = tmp_path
+    return paths
+
+
+def spec_for(box: dict[str, pathlib.Path], **limits: int) -> iso.SandboxSpec:
+    return iso.SandboxSpec(scratch_dir=str(box["scratch"]),
+                           readable_paths=(*iso.python_paths(), str(box["submission"])),
+                           hidden_paths=(str(box["hidden"]),),
+                           limits=replace(iso.Limits(), **limits))
+
+
+# --------------------------------------------------------------------------- probe and status
+
+def test_probe_reports_every_layer_without_changing_caller(layers):
+    def snapshot():
+        return ({n: os.readlink(f"/proc/self/ns/{n}") for n in ("user", "net", "mnt", "pid")},
+                os.getcwd(), [__import__("resource").getrlimit(r) for r in (0, 5, 7, 9)],
+                open("/proc/self/status").read().split("NoNewPrivs:")[1].split()[0])
+
+    before = snapshot()
+    again = iso.probe_layers()
+    assert snapshot() == before
+    assert [s.name for s in again] == list(iso.ALL_LAYERS)
+    assert list(layers) == list(iso.ALL_LAYERS)
+    assert all(s.detail and "\n" not in s.detail for s in again)
+
+
+def test_inner_process_is_pid_one(box, layers):
+    require(layers, iso.PID_NAMESPACE)
+    result, code = run_sandboxed(spec_for(box), lambda: [os.getpid(), os.getppid(), sorted(os.listdir("/proc"))])
+    pid, ppid, proc_entries = result
+    assert (pid, ppid, code) == (1, 0, 0)
+    if layers[iso.FRESH_PROC].active:
+        assert [e for e in proc_entries if e.isdigit()] == ["1"]
+
+
+# --------------------------------------------------------------------------- attacks
+
+def test_network_unreachable(box, layers):
+    require(layers, iso.NAMESPACES, iso.LANDLOCK, iso.SECCOMP)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+
+        def attack():
+            tcp = errno_of(lambda: socket.create_connection(("127.0.0.1", port), timeout=2).close())
+            udp = errno_of(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", port)))
+            return [tcp, udp]
+
+        (tcp, udp), _ = run_sandboxed(spec_for(box), attack)
+        assert tcp is not None and udp is not None
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+
+
+def test_unlisted_file_unreadable(box, layers):
+    require(layers, iso.LANDLOCK)
+    secret = box["secret"] / "answer.txt"
+    own = box["submission"] / "student.py"
+
+    def attack():
+        return [errno_of(lambda: open(secret).read()), errno_of(lambda: os.listdir(box["secret"])),
+                open(own).read()]
+
+    (read_err, list_err, own_text), _ = run_sandboxed(spec_for(box), attack)
+    assert read_err == "Permission denied" and list_err == "Permission denied"
+    assert own_text.startswith("def f")
+
+
+def test_writes_only_in_scratch(box, layers):
+    require(layers, iso.LANDLOCK, iso.READ_ONLY_MOUNTS)
+    outside = [box["tmp"] / "escape.txt", box["submission"] / "student.py", pathlib.Path("/tmp/grader-escape.txt")]
+
+    def attack():
+        errors = [errno_of(lambda p=p: open(p, "a").write("pwned")) for p in outside]
+        with open("result.txt", "w") as f:  # cwd is scratch
+            f.write("ok")
+        with open(os.path.join(iso.tempfile.gettempdir(), "t.txt"), "w") as f:
+            f.write("tmp ok")
+        return [errors, os.getcwd(), open("result.txt").read()]
+
+    (errors, cwd, text), _ = run_sandboxed(spec_for(box), attack)
+    assert all(errors), errors
+    assert cwd == str(box["scratch"]) and text == "ok"
+    assert not (box["tmp"] / "escape.txt").exists() and not pathlib.Path("/tmp/grader-escape.txt").exists()
+    assert (box["submission"] / "student.py").read_text().startswith("def f")
+
+
+def test_hidden_dir_appears_empty(box, layers):
+    require(layers, iso.HIDDEN_PATHS)
+    spec = replace(spec_for(box), readable_paths=(*iso.python_paths(), str(box["tmp"])))  # only the mount hides it
+    hidden = box["hidden"]
+
+    def attack():
+        try:
+            listing = os.listdir(hidden)
+        except OSError as exc:
+            listing = os.strerror(exc.errno)
+        return [listing, errno_of(lambda: open(hidden / "rubric.yaml").read())]
+
+    (listing, read_err), _ = run_sandboxed(spec, attack)
+    assert listing in ([], "Permission denied")
+    assert read_err is not None
+
+
+def test_cannot_kill_grader(box, layers):
+    require(layers, iso.PID_NAMESPACE, iso.LANDLOCK)
+    test_pid = os.getpid()
+    pid_ns = layers[iso.PID_NAMESPACE].active
+
+    def attack():
+        results = [errno_of(lambda: os.kill(os.getppid(), signal.SIGKILL)),
+                   errno_of(lambda: os.kill(test_pid, signal.SIGKILL)) if not pid_ns else "skipped"]
+        if pid_ns:  # every process in the namespace but PID 1 itself
+            results.append(errno_of(lambda: os.kill(-1, signal.SIGKILL)))
+        return results
+
+    results, code = run_sandboxed(spec_for(box), attack)
+    assert code == 0, f"the waiting parent was killed: {results}"
+    assert os.getpid() == test_pid  # still here
+
+
+def test_numpy_works_inside(box, layers):
+    def attack():
+        import numpy.linalg
+
+        a = np.arange(90_000, dtype=np.float64).reshape(300, 300) / 90_000
+        return [float((a @ a.T).trace()), float(numpy.linalg.norm(a))]
+
+    (trace, norm), code = run_sandboxed(spec_for(box), attack)
+    a = np.arange(90_000, dtype=np.float64).reshape(300, 300) / 90_000
+    assert code == 0
+    assert trace == pytest.approx(float((a @ a.T).trace())) and norm == pytest.approx(float(np.linalg.norm(a)))
+
+
+def test_fresh_interpreter_imports_numpy_inside(box, layers):
+    require(layers, iso.LANDLOCK)  # without it nothing restricts reads; this checks the allow-list suffices
+    code = (f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
+            "from grader.sandbox import isolation as iso\n"
+            f"iso.enter_sandbox(iso.SandboxSpec({str(box['scratch'])!r}, iso.python_paths(), ()))\n"
+            "sys.path.remove(sys.path[0])\n"
+            "import numpy as np, numpy.testing\n"
+            "print(float((np.ones((50, 50)) @ np.ones((50, 50))).sum()))\n")
+    env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT,
+                          env=env, start_new_session=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "125000.0"
+
+
+def test_exec_fails(box, layers):
+    require(layers, iso.SECCOMP, iso.LANDLOCK)
+
+    def attack():
+        spawn = errno_of(lambda: subprocess.run(["/bin/true"], timeout=5))
+        try:
+            os.execv("/bin/true", ["/bin/true"])
+        except OSError as exc:
+            return [spawn, os.strerror(exc.errno)]
+
+    result, code = run_sandboxed(spec_for(box), attack)
+    assert result is not None and all(result), result  # a successful execv would have reported nothing
+
+
+def test_fork_bomb_contained_and_reaped(box, layers):
+    require(layers, iso.PID_NAMESPACE)
+    token = f"bomb{os.getpid() % 100000}"
+    started_r, started_w = os.pipe()  # PID 1 -> test: how many forks succeeded
+    go_r, go_w = os.pipe()  # test -> PID 1: processes counted, exit now
+
+    def comm_matches() -> int:
+        count = 0
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    count += f.read().strip() == token
+            except OSError:
+                pass
+        return count
+
+    def attack():
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        started, error = 0, None
+        for _ in range(500):
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                error = os.strerror(exc.errno)
+                break
+            if pid == 0:
+                libc.prctl(15, token.encode(), 0, 0, 0)  # PR_SET_NAME
+                os.setsid()  # escapes killpg
+                time.sleep(30)
+                os._exit(0)
+            started += 1
+        os.write(started_w, json.dumps([started, error]).encode())
+        select.select([go_r], [], [], 5)
+        return [started, error]
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        _child(lambda: iso.enter_sandbox(spec_for(box)), attack, write_fd)
+    os.close(write_fd)
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        assert select.select([started_r], [], [], TIMEOUT)[0], "the fork bomb never reported"
+        started, error = json.loads(os.read(started_r, 4096))
+        alive_during = comm_matches()
+        os.write(go_w, b"go")
+        report = json.loads(_read_until_eof(read_fd, deadline))
+    finally:
+        for fd in (read_fd, started_r, started_w, go_r, go_w):
+            os.close(fd)
+    assert _wait(pid, deadline) == 0, report
+    assert alive_during > 0
+    if layers[iso.PIDS_CGROUP].active:
+        assert error is not None and started < 64, (started, error)
+    while comm_matches() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert comm_matches() == 0, "fork bomb processes outlived the sandbox"
+
+
+def test_inner_dies_with_waiting_parent(box, layers):
+    require(layers, iso.PID_NAMESPACE)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        _child(lambda: iso.enter_sandbox(spec_for(box)),
+               lambda: (os.write(write_fd, b"ready"), time.sleep(30)), write_fd)
+    os.close(write_fd)
+    try:
+        assert os.read(read_fd, 5) == b"ready"
+        os.kill(pid, signal.SIGKILL)  # the grader's wall-clock deadline hits the outer process
+        assert _wait(pid, time.monotonic() + TIMEOUT) == 128 + signal.SIGKILL
+        start = time.monotonic()
+        assert _read_until_eof(read_fd, start + 5) == b""  # EOF: PID 1 (the last writer) is gone
+        assert time.monotonic() - start < 4
+    finally:
+        os.close(read_fd)
+    if layers[iso.PIDS_CGROUP].active:  # the killed parent could not remove its cgroup: the next sandbox does
+        leftover = pathlib.Path(iso._pids_cgroup_root(), f"{iso._CGROUP_PREFIX}{pid}")
+        assert leftover.exists()
+        run_sandboxed(spec_for(box), lambda: None)
+        assert not leftover.exists()
+
+
+# --------------------------------------------------------------------------- limits
+
+def test_cpu_limit_kills(box, layers):
+    def attack():
+        while True:
+            pass
+
+    report, code = run_forked(lambda: iso.enter_sandbox(spec_for(box, cpu_seconds=1)), attack)
+    assert report == {} and code in (128 + signal.SIGKILL, 128 + signal.SIGXCPU)
+
+
+def test_memory_and_scratch_limits(box, layers):
+    def attack():
+        try:
+            np.ones(1 << 29)  # 4 GiB
+            memory = None
+        except MemoryError:
+            memory = "MemoryError"
+        return [memory, errno_of(lambda: open("big.bin", "wb").write(b"x" * (2 << 20)))]
+
+    (memory, disk), _ = run_sandboxed(spec_for(box, memory_bytes=1 << 31, scratch_bytes=1 << 20), attack)
+    assert memory == "MemoryError"
+    if layers[iso.SCRATCH_TMPFS].active:
+        assert disk == "No space left on device"
+
+
+# --------------------------------------------------------------------------- each layer on its own
+
+def _socket_errno():
+    return errno_of(lambda: socket.socket().close())
+
+
+@pytest.mark.parametrize("layer", [iso.SECCOMP, iso.LANDLOCK])
+def test_layer_alone(box, layers, layer):
+    require(layers, layer)
+    libc = iso._libc()
+    spec = spec_for(box)
+    setup = {iso.SECCOMP: lambda: [iso._set_no_new_privs(libc), iso._apply_seccomp(iso._load_libseccomp())],
+             iso.LANDLOCK: lambda: [iso._set_no_new_privs(libc), iso._apply_landlock(libc, spec, False)]}[layer]
+
+    def attack():
+        return [_socket_errno(), errno_of(lambda: os.execv("/bin/true", ["/bin/true"])),
+                errno_of(lambda: open(box["secret"] / "answer.txt").read())]
+
+    report, code = run_forked(setup, attack)
+    assert "statuses" in report, report
+    assert all(s["active"] for s in report["statuses"]), report
+    sock, exec_err, read_err = report["result"]
+    assert exec_err is not None
+    if layer == iso.SECCOMP:
+        assert sock == "Operation not permitted" and read_err is None
+    else:
+        assert sock is None and read_err == "Permission denied"
+
+
+def test_multithreaded_caller_refused(box):
+    def setup():
+        stop = threading.Event()
+        threading.Thread(target=stop.wait, daemon=True).start()
+        try:
+            iso.enter_sandbox(spec_for(box))
+        except iso.SandboxError as exc:
+            return [iso.LayerStatus("refused", True, str(exc))]
+        return []
+
+    report, code = run_forked(setup, lambda: None)
+    assert report["statuses"] and "single-threaded" in report["statuses"][0]["detail"]
+
+
+def test_non_linux_applies_only_rlimits(box, monkeypatch):
+    def setup():
+        monkeypatch.setattr(sys, "platform", "darwin")
+        return iso.enter_sandbox(spec_for(box))
+
+    report, code = run_forked(setup, os.getcwd)
+    active = [s["name"] for s in report["statuses"] if s["active"]]
+    assert active == [iso.RLIMITS] and report["result"] == str(box["scratch"])
+
+
+def test_degrades_without_user_namespaces(box, layers):
+    """Like a container whose seccomp profile forbids unshare: the other layers still apply."""
+    require(layers, iso.SECCOMP)
+    libc = iso._libc()
+
+    def setup():
+        iso._set_no_new_privs(libc)
+        iso._apply_seccomp(iso._load_libseccomp())  # denies unshare and clone(CLONE_NEW*)
+        return iso.enter_sandbox(spec_for(box))
+
+    def attack():
+        return [os.getcwd(), errno_of(lambda: open(box["secret"] / "answer.txt").read()),
+                errno_of(lambda: open(box["tmp"] / "escape.txt", "w")), float((np.eye(3) @ np.eye(3)).sum())]
+
+    report, code = run_forked(setup, attack)
+    status = {s["name"]: s for s in report["statuses"]}
+    assert [s["name"] for s in report["statuses"]] == list(iso.ALL_LAYERS)
+    assert not status[iso.NAMESPACES]["active"] and "Operation not permitted" in status[iso.NAMESPACES]["detail"]
+    assert not status[iso.SCRATCH_TMPFS]["active"] and status[iso.SECCOMP]["active"]
+    cwd, read_err, write_err, total = report["result"]
+    assert cwd == str(box["scratch"]) and total == 3.0 and code == 0
+    if status[iso.LANDLOCK]["active"]:
+        assert read_err == "Permission denied" and write_err == "Permission denied"
