@@ -88,7 +88,7 @@ def compare_with_expectation(result: GradeResult, expectation: Expectation) -> l
     for name, kind in expectation.diagnoses.items():
         part = parts.get(name)
         if part is not None:
-            found = [c.diagnosis for c in part.checks if c.diagnosis]
+            found = list(dict.fromkeys(c.diagnosis for c in part.checks if c.diagnosis))
             if kind not in found:
                 mismatches.append(f"{name}: diagnosis {', '.join(found) or 'none'}, expected {kind}")
     return mismatches

@@ -69,5 +69,5 @@ def _table(outcomes: list[SampleOutcome]) -> Table:
         table.add_column(column, justify="right" if column == "score" else "left")
     for o in outcomes:
         verdict = Text("✓", style="green") if o.ok else Text(f"✗ {len(o.mismatches)} mismatch(es)", style="red")
-        table.add_row(o.rubric, o.sample, f"{o.score:g} / {o.max_score:g}", verdict)
+        table.add_row(Text(o.rubric), Text(o.sample), f"{o.score:g} / {o.max_score:g}", verdict)
     return table

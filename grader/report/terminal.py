@@ -37,8 +37,8 @@ def _header(result: GradeResult) -> Panel:
     percent = 100 * result.score / result.max_score if result.max_score else 100.0
     style = "green" if result.score >= result.max_score else ("yellow" if result.score > 0 else "red")
     body = Table.grid(padding=(0, 2))
-    body.add_row("submission", result.submission)
-    body.add_row("rubric", result.rubric)
+    body.add_row("submission", Text(result.submission))
+    body.add_row("rubric", Text(result.rubric))
     body.add_row("score", Text(f"{_fmt(result.score)} / {_fmt(result.max_score)}  ({percent:.1f}%)",
                                style=f"bold {style}"))
     return Panel(body, title=Text(result.title, style="bold"), title_align="left")
@@ -46,14 +46,15 @@ def _header(result: GradeResult) -> Panel:
 
 def _question_table(question: QuestionResult) -> Table:
     title = f"Question {question.id}: {question.title}   {_fmt(question.score)} / {_fmt(question.points)}"
-    table = Table(title=title, title_justify="left", title_style="bold", expand=True)
+    table = Table(title=Text(title, style="bold"), title_justify="left", expand=True)
     table.add_column("part", no_wrap=True)
     table.add_column("question", ratio=1)
     table.add_column("points", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for part in question.parts:
         label, style = _STATUS[part.status]
-        table.add_row(part.part_id, part.title, f"{_fmt(part.score)} / {_fmt(part.points)}", Text(label, style=style))
+        table.add_row(Text(part.part_id), Text(part.title), f"{_fmt(part.score)} / {_fmt(part.points)}",
+                      Text(label, style=style))
     return table
 
 

@@ -19,14 +19,21 @@ process that had imported numpy, median of 50 runs: enter_sandbox takes {COST} (
 fork-to-result round trip {ROUNDTRIP}.
 
 Design notes and traps:
-- The mount work happens in the inner process, in a second mount namespace: the waiting parent
-  keeps a writable view of the cgroup filesystem so it can remove the pids cgroup afterwards.
+- The mount namespace is created by the inner process, not by the first unshare: the waiting
+  parent keeps the host's view of the cgroup filesystem, which the read-only remount would
+  otherwise stop it from cleaning up.
 - Root inside the user namespace maps to the caller's uid. When the grader runs as root that is
   host uid 0, so DAC owner checks still pass on root-owned files (and /proc/sys). The read-only
   mount tree and Landlock are what stop writes; do not rely on the user namespace alone.
 - RLIMIT_NPROC does not bind when the caller is host root, even inside the user namespace
-  (the kernel exempts the root user_struct); the pids cgroup and the pid namespace bound fork
-  bombs. For a non-root caller, inside the user namespace it counts only the sandbox's processes.
+  (the kernel exempts the root user_struct: 20 of 20 forks succeeded with a limit of 5); the pids
+  cgroup and the pid namespace bound fork bombs. For a non-root caller inside the user namespace
+  it counts only the sandbox's own processes (4 forks with a limit of 5).
+- Moving a task into a cgroup-v1 hierarchy waits for an RCU grace period (~12 ms here): the
+  waiting parent does it while the inner process applies the other layers.
+- libseccomp must be loaded before Landlock, which would deny reading the library.
+- A fresh interpreter importing numpy needs the system's libstdc++: see python_paths().
+- PID 1 calls setsid() so that kill(0, ...) cannot reach the waiting parent's process group.
 - The scratch tmpfs hides whatever the directory held before and vanishes with the sandbox.
 - Landlock applies to the calling thread only, so the caller must be single-threaded
   (checked: SandboxError otherwise).
@@ -101,24 +108,24 @@ ALL_LAYERS = (NAMESPACES, PID_NAMESPACE, PIDS_CGROUP, MOUNT_NAMESPACE, READ_ONLY
               HIDDEN_PATHS, FRESH_PROC, RLIMITS, NO_NEW_PRIVS, CAPABILITIES, LANDLOCK, SECCOMP)
 
 # clone/unshare flags
-CLONE_NEWNS = 0x00020000
-CLONE_NEWCGROUP = 0x02000000
-CLONE_NEWUTS = 0x04000000
-CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
-_NS_FLAGS = CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWCGROUP = 0x02000000
+_CLONE_NEWUTS = 0x04000000
+_CLONE_NEWIPC = 0x08000000
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWPID = 0x20000000
+_CLONE_NEWNET = 0x40000000
+_NS_FLAGS = _CLONE_NEWUSER | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
 
 # mount(2) / mount_setattr(2)
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 1 << 18
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 1 << 18
 _SYS_MOUNT_SETATTR = 442  # same number on x86_64 and aarch64
 _AT_FDCWD, _AT_RECURSIVE, _MOUNT_ATTR_RDONLY = -100, 0x8000, 1
 
 # prctl(2)
-PR_SET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 3, 4
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 38, 47, 4
+_PR_SET_PDEATHSIG, _PR_GET_DUMPABLE, _PR_SET_DUMPABLE = 1, 3, 4
+_PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 24, 38, 47, 4
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 # Landlock (same syscall numbers on x86_64 and aarch64)
@@ -154,8 +161,8 @@ _DENIED_SYSCALLS = (
     "perf_event_open", "keyctl", "add_key", "request_key", "personality", "userfaultfd",
     "io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at", "name_to_handle_at",
 )
-_CLONE_NS_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID,
-                   CLONE_NEWNET)
+_CLONE_NS_FLAGS = (_CLONE_NEWNS, _CLONE_NEWCGROUP, _CLONE_NEWUTS, _CLONE_NEWIPC, _CLONE_NEWUSER,
+                   _CLONE_NEWPID, _CLONE_NEWNET)
 
 _SYSTEM_LIBRARY_PATHS = ("/etc/ld.so.cache", "/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib")
 _CGROUP_PREFIX = "grader-sandbox-"
@@ -251,7 +258,7 @@ def _unshare_namespaces(libc: ctypes.CDLL) -> tuple[list[LayerStatus], bool, boo
     """unshare user+net+ipc+uts (+pid) and map root inside to the caller. Returns (statuses, userns, pidns)."""
     uid, gid = os.geteuid(), os.getegid()
     failures = []
-    for flags, with_pid in ((_NS_FLAGS | CLONE_NEWPID, True), (_NS_FLAGS, False)):
+    for flags, with_pid in ((_NS_FLAGS | _CLONE_NEWPID, True), (_NS_FLAGS, False)):
         if libc.unshare(ctypes.c_int(flags)) == 0:
             break
         failures.append(f"{'with' if with_pid else 'without'} pid: {os.strerror(ctypes.get_errno())}")
@@ -259,8 +266,8 @@ def _unshare_namespaces(libc: ctypes.CDLL) -> tuple[list[LayerStatus], bool, boo
         reason = f"unshare failed ({'; '.join(failures)})"
         return _inactive((NAMESPACES, PID_NAMESPACE), reason), False, False
     try:
-        if _prctl(libc, PR_GET_DUMPABLE) != 1:
-            _prctl(libc, PR_SET_DUMPABLE, 1)  # else /proc/self/*_map belong to root and cannot be written
+        if _prctl(libc, _PR_GET_DUMPABLE) != 1:
+            _prctl(libc, _PR_SET_DUMPABLE, 1)  # else /proc/self/*_map belong to root and cannot be written
         _write_file("/proc/self/setgroups", "deny")
         _write_file("/proc/self/uid_map", f"0 {uid} 1")
         _write_file("/proc/self/gid_map", f"0 {gid} 1")
@@ -292,7 +299,7 @@ def _fork_into_pid_namespace(libc: ctypes.CDLL, limits: Limits) -> int:
         _run_waiting_parent(pid, write_fd, limits)  # never returns
     os.close(write_fd)
     try:
-        _prctl(libc, PR_SET_PDEATHSIG, signal.SIGKILL)
+        _prctl(libc, _PR_SET_PDEATHSIG, signal.SIGKILL)
         os.setsid()  # so kill(0, sig) inside cannot reach the waiting parent's group
     except OSError as exc:
         raise SandboxError(f"pid namespace init setup failed: {_err(exc)}") from exc
@@ -314,19 +321,29 @@ def _receive_cgroup_status(read_fd: int) -> LayerStatus:
 
 
 def _run_waiting_parent(child: int, write_fd: int, limits: Limits) -> None:
-    """Outer process: put the child in a pids cgroup, wait for it, clean up, exit with its status."""
-    code = 125
-    cgroup = None
+    """Outer process: put the child in a pids cgroup, wait for it, clean up, exit with its status.
+
+    SIGTERM/SIGHUP/SIGINT kill the child and still clean up (exit 128+signal); SIGKILL leaves an
+    empty cgroup behind, which the next sandbox's parent removes."""
+    code, cgroup, received = 125, None, []
+
+    def stop(signum: int, _frame: object) -> None:
+        received.append(signum)
+        os.kill(child, signal.SIGKILL)
+
     try:
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(signum, stop)
         status, cgroup = _join_pids_cgroup(child, limits.processes)
         os.write(write_fd, json.dumps(asdict(status)).encode())
         os.close(write_fd)
         _, wait_status = os.waitpid(child, 0)
         code = os.waitstatus_to_exitcode(wait_status)
-        code = 128 - code if code < 0 else code
+        code = 128 + received[0] if received else (128 - code if code < 0 else code)
     except BaseException:  # noqa: BLE001 - never return into the caller's code
         try:
             os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
         except OSError:
             pass
     finally:
@@ -415,13 +432,13 @@ def _setup_mounts(libc: ctypes.CDLL, spec: SandboxSpec, in_pid_namespace: bool) 
     """New private mount namespace: read-only tree, tmpfs scratch, hidden paths, fresh /proc.
     Returns the statuses and whether /proc was replaced by the sandbox's own."""
     try:
-        _check(libc.unshare(ctypes.c_int(CLONE_NEWNS)), "unshare mount namespace")
+        _check(libc.unshare(ctypes.c_int(_CLONE_NEWNS)), "unshare mount namespace")
     except OSError as exc:
         return _inactive(_MOUNT_LAYERS, _err(exc)), False
     try:
-        _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    except OSError as exc:
-        raise SandboxError(f"cannot make mounts private: {_err(exc)}") from exc
+        _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
+    except OSError as exc:  # e.g. an LSM denying mounts in user namespaces: mounting more would leak out
+        return _inactive(_MOUNT_LAYERS, f"cannot make mounts private ({_err(exc)}): no mounts made"), False
     statuses = [LayerStatus(MOUNT_NAMESPACE, True, "private mount tree: changes never reach the host"),
                 _make_tree_read_only(libc),  # before the scratch mount, which stays writable
                 _mount_scratch(libc, spec.scratch_dir, spec.limits.scratch_bytes),
@@ -437,13 +454,14 @@ def _make_tree_read_only(libc: ctypes.CDLL) -> LayerStatus:
                  ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)))
     except OSError as exc:
         return LayerStatus(READ_ONLY_MOUNTS, False, f"mount_setattr: {_err(exc)}")
-    return LayerStatus(READ_ONLY_MOUNTS, True, "every existing mount read-only (root-owned files, /proc/sys, cgroups)")
+    return LayerStatus(READ_ONLY_MOUNTS, True, "every existing mount read-only (root-owned files, /proc/sys, "
+                                               "cgroups)")
 
 
 def _mount_scratch(libc: ctypes.CDLL, scratch: str, size: int) -> LayerStatus:
     data = f"size={size},nr_inodes=16384,mode=0700"
     try:
-        _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, data)
+        _mount(libc, "tmpfs", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV, data)
     except OSError as exc:
         return LayerStatus(SCRATCH_TMPFS, False, f"tmpfs on {scratch}: {_err(exc)}")
     return LayerStatus(SCRATCH_TMPFS, True, f"scratch is a {size}-byte tmpfs: cannot fill the disk")
@@ -465,10 +483,10 @@ def _hide_paths(libc: ctypes.CDLL, spec: SandboxSpec) -> LayerStatus:
             continue
         try:
             if os.path.isdir(path):
-                _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                _mount(libc, "tmpfs", path, "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
                        "size=4096,nr_inodes=2,mode=0")
             else:
-                _mount(libc, "/dev/null", path, None, MS_BIND)
+                _mount(libc, "/dev/null", path, None, _MS_BIND)
         except OSError as exc:
             raise SandboxError(f"cannot hide {path}: {_err(exc)}") from exc
         hidden += 1
@@ -480,7 +498,7 @@ def _hide_paths(libc: ctypes.CDLL, spec: SandboxSpec) -> LayerStatus:
 
 def _mount_proc(libc: ctypes.CDLL, in_pid_namespace: bool) -> tuple[LayerStatus, bool]:
     """Fresh read-only /proc (else an empty tmpfs over it). Also returns whether /proc is now our own."""
-    flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+    flags = _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     if in_pid_namespace:
         try:
             _mount(libc, "proc", "/proc", "proc", flags)
@@ -526,7 +544,7 @@ def _apply_rlimits(limits: Limits, host_uid: int) -> LayerStatus:
 
 def _set_no_new_privs(libc: ctypes.CDLL) -> LayerStatus:
     try:
-        _prctl(libc, PR_SET_NO_NEW_PRIVS, 1)
+        _prctl(libc, _PR_SET_NO_NEW_PRIVS, 1)
     except OSError as exc:
         return LayerStatus(NO_NEW_PRIVS, False, _err(exc))
     return LayerStatus(NO_NEW_PRIVS, True, "setuid binaries and file capabilities grant nothing")
@@ -534,13 +552,16 @@ def _set_no_new_privs(libc: ctypes.CDLL) -> LayerStatus:
 
 def _drop_capabilities(libc: ctypes.CDLL) -> LayerStatus:
     bounding_dropped = True
-    for cap in range(64):  # until EINVAL: past the kernel's last capability (cheaper than reading /proc)
-        if libc.prctl(ctypes.c_int(PR_CAPBSET_DROP), ctypes.c_ulong(cap), ctypes.c_ulong(0),
-                      ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
-            bounding_dropped = ctypes.get_errno() == _EINVAL
+    for cap in range(64):  # until EINVAL, past the kernel's last capability (cheaper than reading /proc)
+        try:
+            _prctl(libc, _PR_CAPBSET_DROP, cap)
+        except OSError as exc:
+            bounding_dropped = exc.errno == _EINVAL
             break
-    libc.prctl(ctypes.c_int(PR_CAP_AMBIENT), ctypes.c_ulong(PR_CAP_AMBIENT_CLEAR_ALL), ctypes.c_ulong(0),
-               ctypes.c_ulong(0), ctypes.c_ulong(0))
+    try:
+        _prctl(libc, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL)
+    except OSError:
+        pass  # kernels before 4.3 have no ambient set
     header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
     data = (_CapData * 2)()
     try:
@@ -680,7 +701,7 @@ def _apply_seccomp(lib: ctypes.CDLL | None) -> LayerStatus:
     finally:
         lib.seccomp_release(ctx)
     return LayerStatus(SECCOMP, True, f"{len(_DENIED_SYSCALLS)} syscalls fail with EPERM (sockets, exec, mount, "
-                                      "namespaces, ptrace, bpf, io_uring, ...); other architectures killed")
+                                      "namespaces, ptrace, bpf, io_uring, ...); syscalls of other ABIs kill the process")
 
 
 # --------------------------------------------------------------------------- entry points

@@ -68,6 +68,7 @@ def run(config: WorkerConfig) -> int:
     sys.path[:] = [p for p in sys.path if p and os.path.isdir(p)]
     responses = config.responses_fd
     module, error = import_submission(config.submission)
+    _flush_student_output()
     write_message(responses, {"event": "ready", "error": error,
                               "layers": [[x.name, x.active, x.detail] for x in layers]})
     if error is not None:
@@ -110,6 +111,7 @@ def serve(module: Any, requests_fd: int, responses_fd: int, path: str) -> None:
         except BaseException as exc:  # a returned object that breaks while being read
             failure = _error("bad_result", f"the returned value cannot be read ({_describe(exc)})", "")
             message = encode({"id": request_id, "error": failure})
+        _flush_student_output()
         write_bytes(responses_fd, message)
 
 
@@ -140,6 +142,15 @@ def answer(module: Any, request: dict, path: str) -> Any:
     except BaseException as exc:
         raise _StudentFailure(_error("exception", f"{name}() raised {_describe(exc)}",
                                      _student_traceback(exc, path))) from None
+
+
+def _flush_student_output() -> None:
+    """Print buffers live in this process: flush them before the grader may kill it."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # the student may have closed or replaced the stream
+            pass
 
 
 def _error(kind: str, message: str, details: str) -> dict:
