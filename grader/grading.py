@@ -141,7 +141,8 @@ def check_value(check: ValueCheck, part: Part, session: Session) -> CheckResult:
     case = session.named(part.target.name, check.case) if part.target.kind == "call" else None
     answer = session.student(part.target, case)
     if answer.value is None:
-        return _failed(check, "value", f"{answer.problem}{_on(case)}", answer.details)
+        diagnosis = _explain(session, part, case, None, None, check.tolerance)
+        return _failed(check, "value", f"{answer.problem}{_on(case)}", answer.details, diagnosis)
     expected = np.asarray(check.expected, dtype=np.float64)
     result = compare(answer.value, expected, check.tolerance)
     if result.ok:
@@ -178,7 +179,7 @@ def check_reference(check: ReferenceCheck, part: Part, session: Session) -> Chec
 # -- diagnosis ---------------------------------------------------------------
 
 
-def _explain(session: Session, part: Part, case: Case | None, student: np.ndarray, expected: np.ndarray,
+def _explain(session: Session, part: Part, case: Case | None, student: np.ndarray | None, expected: np.ndarray | None,
              tolerance: Tolerance) -> tuple[str, str] | None:
     """The rubric's declared mistakes first (they know the concept), then the generic detectors.
 
@@ -190,6 +191,8 @@ def _explain(session: Session, part: Part, case: Case | None, student: np.ndarra
         if full.value is not None:
             part = replace(part, target=whole)
             student, expected = full.value, session.expected(whole, case)
+    if student is None:
+        return None
     for mistake in part.mistakes:
         mutant = session.expected(part.target, case, mistake.function)
         if compare(student, mutant, tolerance).ok:

@@ -105,3 +105,23 @@ def test_help_and_version():
     assert run_grade("--version").stdout.strip() == f"grade {__version__}"
     help_text = run_grade("--help")
     assert help_text.returncode == 0 and "--rubric" in help_text.stdout and "grade check" in help_text.stdout
+
+
+@pytest.mark.parametrize("rubric", sorted(RUBRICS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_stub_grades_to_zero_without_crashing(tmp_path, rubric):
+    stub = tmp_path / "submission.py"
+    made = run_grade("stub", "--rubric", rubric, "--output", stub)
+    assert made.returncode == 0 and stub.is_file()
+    assert "raise NotImplementedError" in stub.read_text()
+    again = run_grade("stub", "--rubric", rubric, "--output", stub)
+    assert again.returncode == 2 and "not overwriting" in again.stderr
+    result, document = grade_json(stub, rubric)
+    assert result.returncode == 1 and document["score"] == 0
+    assert all(t["score"] == 0 for t in document["tests"])
+
+
+def test_doctor_lists_the_layers():
+    result = run_grade("doctor")
+    assert result.returncode == 0
+    for layer in ("rlimits", "landlock", "seccomp", "pid namespace"):
+        assert layer in result.stdout

@@ -33,8 +33,7 @@ TIMEOUT = 10.0
 
 # --------------------------------------------------------------------------- harness
 
-def _read_until_eof(fd: int, deadline: float) -> bytes:
-    return iso._read_until_eof(fd, deadline)
+_read_until_eof = iso._read_until_eof  # select-based read with a deadline
 
 
 def _wait(pid: int, deadline: float) -> int:
@@ -134,13 +133,51 @@ def spec_for(box: dict[str, pathlib.Path], **limits: int) -> iso.SandboxSpec:
                            limits=replace(iso.Limits(), **limits))
 
 
+@pytest.fixture
+def listener():
+    """A TCP listener on 127.0.0.1 in the test process."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        sock.setblocking(False)
+        yield sock
+
+
+def _connect(port: int) -> str | None:
+    return errno_of(lambda: socket.create_connection(("127.0.0.1", port), timeout=2).close())
+
+
+def _socket_allowed() -> bool:
+    return errno_of(lambda: socket.socket().close()) is None
+
+
+def _start_sleeper(box) -> tuple[int, int]:
+    """Fork a sandbox whose PID 1 says "ready" then sleeps; returns (outer pid, read end of its pipe)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        _child(lambda: iso.enter_sandbox(spec_for(box)),
+               lambda: (os.write(write_fd, b"ready"), time.sleep(30)), write_fd)
+    os.close(write_fd)
+    if not (select.select([read_fd], [], [], TIMEOUT)[0] and os.read(read_fd, 5) == b"ready"):
+        os.kill(pid, signal.SIGKILL)
+        os.close(read_fd)
+        pytest.fail("the sandbox never became ready")
+    return pid, read_fd
+
+
 # --------------------------------------------------------------------------- probe and status
 
 def test_probe_reports_every_layer_without_changing_caller(layers):
+    import resource
+
     def snapshot():
+        limits = (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_NOFILE, resource.RLIMIT_NPROC)
+        status = pathlib.Path("/proc/self/status").read_text()
         return ({n: os.readlink(f"/proc/self/ns/{n}") for n in ("user", "net", "mnt", "pid")},
-                os.getcwd(), [__import__("resource").getrlimit(r) for r in (0, 5, 7, 9)],
-                open("/proc/self/status").read().split("NoNewPrivs:")[1].split()[0])
+                os.getcwd(), [resource.getrlimit(r) for r in limits],
+                [line for line in status.splitlines() if line.startswith(("NoNewPrivs", "Seccomp", "CapEff"))])
 
     before = snapshot()
     again = iso.probe_layers()
@@ -161,23 +198,18 @@ def test_inner_process_is_pid_one(box, layers):
 
 # --------------------------------------------------------------------------- attacks
 
-def test_network_unreachable(box, layers):
+def test_network_unreachable(box, layers, listener):
     require(layers, iso.NAMESPACES, iso.LANDLOCK, iso.SECCOMP)
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        listener.setblocking(False)
-        port = listener.getsockname()[1]
+    port = listener.getsockname()[1]
 
-        def attack():
-            tcp = errno_of(lambda: socket.create_connection(("127.0.0.1", port), timeout=2).close())
-            udp = errno_of(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", port)))
-            return [tcp, udp]
+    def attack():
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM) if _socket_allowed() else None
+        return [_connect(port), errno_of(lambda: udp.sendto(b"x", ("127.0.0.1", port))) if udp else "no socket"]
 
-        (tcp, udp), _ = run_sandboxed(spec_for(box), attack)
-        assert tcp is not None and udp is not None
-        with pytest.raises(BlockingIOError):
-            listener.accept()
+    tcp, udp = run_sandboxed(spec_for(box), attack)[0]
+    assert tcp is not None and udp is not None
+    with pytest.raises(BlockingIOError):
+        listener.accept()
 
 
 def test_unlisted_file_unreadable(box, layers):
@@ -238,7 +270,8 @@ def test_cannot_kill_grader(box, layers):
     def attack():
         results = [errno_of(lambda: os.kill(os.getppid(), signal.SIGKILL)),
                    errno_of(lambda: os.kill(test_pid, signal.SIGKILL)) if not pid_ns else "skipped"]
-        if pid_ns:  # every process in the namespace but PID 1 itself
+        if pid_ns:  # own process group (PID 1 called setsid), then every process in the namespace but PID 1
+            results.append(errno_of(lambda: os.kill(0, signal.SIGKILL)))
             results.append(errno_of(lambda: os.kill(-1, signal.SIGKILL)))
         return results
 
@@ -353,15 +386,8 @@ def test_fork_bomb_contained_and_reaped(box, layers):
 
 def test_sigterm_to_waiting_parent_cleans_up(box, layers):
     require(layers, iso.PID_NAMESPACE)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        _child(lambda: iso.enter_sandbox(spec_for(box)),
-               lambda: (os.write(write_fd, b"ready"), time.sleep(30)), write_fd)
-    os.close(write_fd)
+    pid, read_fd = _start_sleeper(box)
     try:
-        assert select.select([read_fd], [], [], TIMEOUT)[0] and os.read(read_fd, 5) == b"ready"
         os.kill(pid, signal.SIGTERM)
         assert _wait(pid, time.monotonic() + TIMEOUT) == 128 + signal.SIGTERM
         assert _read_until_eof(read_fd, time.monotonic() + 5) == b""
@@ -380,15 +406,8 @@ def _cgroup_populated(path: pathlib.Path) -> bool:
 
 def test_inner_dies_with_waiting_parent(box, layers):
     require(layers, iso.PID_NAMESPACE)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        _child(lambda: iso.enter_sandbox(spec_for(box)),
-               lambda: (os.write(write_fd, b"ready"), time.sleep(30)), write_fd)
-    os.close(write_fd)
+    pid, read_fd = _start_sleeper(box)
     try:
-        assert select.select([read_fd], [], [], TIMEOUT)[0] and os.read(read_fd, 5) == b"ready"
         os.kill(pid, signal.SIGKILL)  # the grader's wall-clock deadline hits the outer process
         assert _wait(pid, time.monotonic() + TIMEOUT) == 128 + signal.SIGKILL
         start = time.monotonic()
@@ -434,31 +453,48 @@ def test_memory_and_scratch_limits(box, layers):
 
 # --------------------------------------------------------------------------- each layer on its own
 
-def _socket_errno():
-    return errno_of(lambda: socket.socket().close())
-
-
-@pytest.mark.parametrize("layer", [iso.SECCOMP, iso.LANDLOCK])
-def test_layer_alone(box, layers, layer):
-    require(layers, layer)
+def test_seccomp_alone(box, layers, listener):
+    require(layers, iso.SECCOMP)
     libc = iso._libc()
-    spec = spec_for(box)
-    setup = {iso.SECCOMP: lambda: [iso._set_no_new_privs(libc), iso._apply_seccomp(iso._load_libseccomp())],
-             iso.LANDLOCK: lambda: [iso._set_no_new_privs(libc), iso._apply_landlock(libc, spec, False)]}[layer]
 
     def attack():
-        return [_socket_errno(), errno_of(lambda: os.execv("/bin/true", ["/bin/true"])),
-                errno_of(lambda: open(box["secret"] / "answer.txt").read())]
+        return [_connect(listener.getsockname()[1]), errno_of(lambda: os.execv("/bin/true", ["/bin/true"])),
+                open(box["secret"] / "answer.txt").read()]
 
-    report, code = run_forked(setup, attack)
-    assert "statuses" in report, report
-    assert all(s["active"] for s in report["statuses"]), report
-    sock, exec_err, read_err = report["result"]
-    assert exec_err is not None
-    if layer == iso.SECCOMP:
-        assert sock == "Operation not permitted" and read_err is None
-    else:
-        assert sock is None and read_err == "Permission denied"
+    report, _ = run_forked(lambda: [iso._set_no_new_privs(libc), iso._apply_seccomp(iso._load_libseccomp())],
+                           attack)
+    assert "statuses" in report and all(s["active"] for s in report["statuses"]), report
+    assert report["result"] == ["Operation not permitted", "Operation not permitted", "the expected gradient"]
+
+
+def test_landlock_alone(box, layers, listener):
+    require(layers, iso.LANDLOCK)
+    libc = iso._libc()
+    spec = spec_for(box)
+    abi = int(layers[iso.LANDLOCK].detail.split()[1].rstrip(":"))
+
+    def attack():
+        return [_connect(listener.getsockname()[1]), errno_of(lambda: os.execv("/bin/true", ["/bin/true"])),
+                errno_of(lambda: open(box["secret"] / "answer.txt").read()),
+                errno_of(lambda: open(box["submission"] / "student.py", "a")),
+                open(box["submission"] / "student.py").read()[:5]]
+
+    report, _ = run_forked(lambda: [iso._set_no_new_privs(libc), iso._apply_landlock(libc, spec, False)], attack)
+    assert "statuses" in report and all(s["active"] for s in report["statuses"]), report
+    connect, exec_err, read_err, write_err, own = report["result"]
+    assert (exec_err, read_err, write_err, own) == ("Permission denied",) * 3 + ("def f",)
+    if abi >= 4:
+        assert connect == "Permission denied"
+
+
+def test_namespaces_alone(layers, listener):
+    require(layers, iso.NAMESPACES)
+
+    def attack():
+        return [_connect(listener.getsockname()[1]), socket.gethostname(), os.getuid()]
+
+    report, _ = run_forked(lambda: iso._unshare_namespaces(iso._libc())[0], attack)
+    assert report["result"] == ["Network is unreachable", "sandbox", 0]
 
 
 def test_multithreaded_caller_refused(box):

@@ -124,7 +124,7 @@ def check_symmetry(options: Mapping[str, Any], part: Part, session: "Session") -
                     "something in your code treats the hidden units differently")
         for output, axis in differ.items():
             if _identical(outputs[output], axis):
-                raise ClaimFailure(f"{_axis_words(output, axis)} are all equal{after}, although the targets differ")
+                raise ClaimFailure(f"{_axis_words(output, axis)} are all equal{after}; they should differ")
         for param, output in carry.items():
             if np.allclose(outputs[output], start[param], rtol=0, atol=1e-12):
                 raise ClaimFailure(f"{function.name}() did not change {param}{after}: the update has no effect")

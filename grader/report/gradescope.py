@@ -38,7 +38,14 @@ def _test(question_id: str, part: PartResult) -> dict[str, Any]:
         "output": "\n".join(part.reasons()) if part.status != "passed" else _passed_output(part),
         "output_format": "text",
         "visibility": part.visibility,
+        **_extra(part),
     }
+
+
+def _extra(part: PartResult) -> dict[str, Any]:
+    """Machine-readable diagnosis classes, for course staff's own statistics."""
+    diagnoses = list(dict.fromkeys(c.diagnosis for c in part.checks if c.diagnosis))
+    return {"extra_data": {"diagnoses": diagnoses}} if diagnoses else {}
 
 
 def _passed_output(part: PartResult) -> str:
