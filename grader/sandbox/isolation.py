@@ -14,9 +14,12 @@ redirected) before the student's module is imported. It applies, when available:
 
 Every layer is optional and reported as a `LayerStatus`. Only the standard library is imported.
 
-Measured on the project machine (Linux 6.18, Landlock ABI 7, 2 cores, as root), forked from a
-process that had imported numpy, median of 50 runs: enter_sandbox takes {COST} (all layers active);
-fork-to-result round trip {ROUNDTRIP}.
+Cost, measured on the project machine (Linux 6.18, Landlock ABI 7, 2 cores, as root) in children
+forked from a process that had imported numpy, median of 50 runs, all layers active:
+enter_sandbox takes 9.4 ms on a quiet machine (9.3-13 ms over several runs while other work shared
+the cores); the fork-to-result round trip is 14.5-19 ms against 2.8-4 ms for a bare fork. Largest
+parts: forking PID 1 ~2 ms, seccomp ~2.5 ms (dlopen of libseccomp 0.6-0.9 ms, rule building ~1 ms),
+the network namespace ~1.1 ms, mounts ~1.2 ms, Landlock 0.3 ms.
 
 Design notes and traps:
 - The mount namespace is created by the inner process, not by the first unshare: the waiting
@@ -701,7 +704,7 @@ def _apply_seccomp(lib: ctypes.CDLL | None) -> LayerStatus:
     finally:
         lib.seccomp_release(ctx)
     return LayerStatus(SECCOMP, True, f"{len(_DENIED_SYSCALLS)} syscalls fail with EPERM (sockets, exec, mount, "
-                                      "namespaces, ptrace, bpf, io_uring, ...); syscalls of other ABIs kill the process")
+                                      "namespaces, ptrace, bpf, io_uring, ...); other ABIs' syscalls kill")
 
 
 # --------------------------------------------------------------------------- entry points

@@ -1,4 +1,4 @@
-"""Starting worker processes: a fresh interpreter per worker (portable, ~100 ms)."""
+"""Starting worker processes: a fresh interpreter per worker (portable, ~100 ms), or forked from a zygote."""
 
 from __future__ import annotations
 
@@ -43,17 +43,7 @@ class WorkerHandle:
     pid: int
     requests_fd: int
     responses_fd: int
-    reap: Callable[[], None]
-    layers: tuple = ()
-
-    def kill(self) -> None:
-        """Kill the worker's whole process group, then reap it."""
-        for target in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
-            try:
-                target()
-            except (ProcessLookupError, PermissionError):
-                pass
-        self.reap()
+    end: Callable[[], None]  # kill the worker's whole process group and reap it
 
     def close(self) -> None:
         for fd in (self.requests_fd, self.responses_fd):
@@ -61,7 +51,16 @@ class WorkerHandle:
                 os.close(fd)
             except OSError:
                 pass
-        self.kill()
+        self.end()
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL a worker's process group (it leads its own session) and the worker itself."""
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 class Launcher(Protocol):
@@ -103,13 +102,14 @@ class SpawnLauncher:
         finally:
             for fd in child_fds:
                 os.close(fd)
-        return WorkerHandle(process.pid, parent_fds[0], parent_fds[1], lambda: _wait_quietly(process))
+        return WorkerHandle(process.pid, parent_fds[0], parent_fds[1], lambda: _end(process))
 
     def close(self) -> None:
         pass
 
 
-def _wait_quietly(process: subprocess.Popen) -> None:
+def _end(process: subprocess.Popen) -> None:
+    kill_group(process.pid)
     try:
         process.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL was sent already
@@ -117,5 +117,15 @@ def _wait_quietly(process: subprocess.Popen) -> None:
 
 
 def default_launcher() -> Launcher:
-    """The fastest launcher available here."""
+    """The fastest launcher that works here: a zygote where fork and Unix sockets exist, else a spawn per worker.
+
+    Call it before reading any rubric: the zygote must never hold reference data.
+    """
+    from .zygote import ZygoteLauncher
+
+    if ZygoteLauncher.available():
+        try:
+            return ZygoteLauncher()
+        except OSError:
+            pass
     return SpawnLauncher()
