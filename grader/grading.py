@@ -197,8 +197,19 @@ def _explain(session: Session, part: Part, case: Case | None, student: np.ndarra
         mutant = session.expected(part.target, case, mistake.function)
         if compare(student, mutant, tolerance).ok:
             return f"mistake:{mistake.function}", mistake.message
-    found = diagnose(student, expected, rtol=tolerance.rtol, atol=tolerance.atol)
+    found = diagnose(student, expected, rtol=tolerance.rtol, atol=tolerance.atol,
+                     preactivation=_preactivation(part, case, expected))
     return (found.kind, found.message) if found else None
+
+
+def _preactivation(part: Part, case: Case | None, expected: np.ndarray) -> np.ndarray | None:
+    """The rubric-named pre-activation input, when its shape lets the ReLU′(0) detector use it."""
+    if part.preactivation is None or case is None:
+        return None
+    values = case.args[part.preactivation]
+    fits = values.shape == expected.shape or values.ndim == 0 or (
+        values.ndim == 1 and expected.ndim >= 1 and values.shape[0] == expected.shape[0])
+    return values if fits else None
 
 
 def _failed(check, kind: str, summary: str, details: str = "", diagnosis: tuple[str, str] | None = None,
@@ -229,7 +240,16 @@ def grade_part(part: Part, session: Session) -> PartResult:
     total_weight = sum(c.weight for c in checks) or 1.0
     fraction = sum(c.score * c.weight for c in checks) / total_weight
     return PartResult("", part.id, part.title, part.points, round(part.points * fraction, 6), tuple(checks),
-                      part.visibility)
+                      part.visibility, _upstream_notes(part, session))
+
+
+def _upstream_notes(part: Part, session: Session) -> tuple[str, ...]:
+    """Say which arguments were the correct values of earlier parts (carried errors are not counted twice)."""
+    if part.target is None or part.target.kind != "call":
+        return ()
+    given = [p for p in session.rubric.functions[part.target.name].params if p.upstream]
+    return tuple(f"{p.name} was given as the correct value from part {p.upstream}: a mistake there is not "
+                 f"counted again here" for p in given)
 
 
 def grade(rubric: Rubric, reference: Reference, runner: SubmissionRunner) -> GradeResult:
@@ -245,8 +265,7 @@ def grade(rubric: Rubric, reference: Reference, runner: SubmissionRunner) -> Gra
                 result = _not_graded(part, problem.message, problem.details)
             else:
                 result = grade_part(part, session)
-            parts.append(PartResult(question.id, result.part_id, result.title, result.points, result.score,
-                                    result.checks, result.visibility))
+            parts.append(replace(result, question_id=question.id))
         questions.append(QuestionResult(question.id, question.title, tuple(parts)))
     output = runner.output()
     headline = ""

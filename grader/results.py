@@ -30,6 +30,7 @@ class PartResult:
     score: float
     checks: tuple[CheckResult, ...]
     visibility: str = "visible"
+    notes: tuple[str, ...] = ()  # context for a lost point, e.g. which inputs were given as correct
 
     @property
     def name(self) -> str:
@@ -53,6 +54,8 @@ class PartResult:
                 if detail not in seen:
                     seen.add(detail)
                     lines.append(f"  {detail}")
+        if lines:
+            lines.extend(f"note: {note}" for note in self.notes)
         return lines
 
 

@@ -76,6 +76,7 @@ class _Builder:
             for i, q in enumerate(doc["questions"])
         )
         self._unique_ids(questions)
+        self._upstream_parts_exist(functions, questions)
         return Rubric(
             path=self.source.file,
             title=doc["title"],
@@ -122,7 +123,7 @@ class _Builder:
         base = ("interface", "functions", name)
         params = tuple(
             Param(p, self._shape(base + ("params", p, "shape"), ps.get("shape"), dims),
-                  self._draw(ps.get("draw", "normal")), ps.get("doc", ""))
+                  self._draw(ps.get("draw", "normal")), ps.get("doc", ""), ps.get("upstream"))
             for p, ps in (spec.get("params") or {}).items()
         )
         returns = tuple(
@@ -161,6 +162,14 @@ class _Builder:
             raise self.fail(("samples",), f"no such folder: {folder.resolve()}")
         return folder.resolve() if folder.is_dir() else None
 
+    def _upstream_parts_exist(self, functions: Mapping[str, Function], questions: tuple[Question, ...]) -> None:
+        known = {f"{q.id}/{p.id}" for q in questions for p in q.parts}
+        for function in functions.values():
+            for param in function.params:
+                if param.upstream is not None and param.upstream not in known:
+                    raise self.fail(("interface", "functions", function.name, "params", param.name, "upstream"),
+                                    f"no part '{param.upstream}' (write it as 'question id/part id')")
+
     def _unique_ids(self, questions: tuple[Question, ...]) -> None:
         seen: set[str] = set()
         for qi, question in enumerate(questions):
@@ -198,6 +207,10 @@ class _Builder:
             claim = Claim(raw["claim"]["kind"], options)
             for key, message in claim_problems(claim, functions):
                 raise self.fail(path + ("claim",) + key, message)
+        preactivation = raw.get("preactivation")
+        if preactivation is not None and (target is None or target.kind != "call"
+                                          or preactivation not in functions[target.name].param_names):
+            raise self.fail(path + ("preactivation",), f"'{preactivation}' is not a parameter of the called function")
         return Part(
             id=str(raw["id"]),
             title=raw["title"],
@@ -207,6 +220,7 @@ class _Builder:
             mistakes=mistakes,
             claim=claim,
             visibility=raw.get("visibility", "visible"),
+            preactivation=preactivation,
             line=self.source.line_of(path) or 0,
         )
 

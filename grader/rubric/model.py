@@ -77,6 +77,7 @@ class Param:
     shape: Shape
     draw: Draw
     doc: str = ""
+    upstream: str | None = None  # "question/part" whose correct answer this argument is
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ class Part:
     mistakes: tuple[Mistake, ...] = ()
     claim: Claim | None = None
     visibility: str = "visible"
+    preactivation: str | None = None  # parameter holding pre-activations, for the ReLU′(0) diagnosis
     line: int = 0
 
 
