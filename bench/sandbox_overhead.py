@@ -1,11 +1,17 @@
 """Per-submission sandbox overhead: start a worker, import a submission, one call, result back, end.
 
-Compares, in one run and on the same submission:
-- zygote: workers forked from the pre-imported zygote, every isolation layer available here;
-- spawn: a fresh ``python -I`` worker per submission, same layers;
-- baseline: a plain ``python -c "import numpy"`` subprocess (what a naive runner pays before any work).
+Every available isolation layer is on. Compared in one run, on the same submission:
+- zygote: workers forked from the clean pre-imported zygote, one spare sandboxing
+  itself while the current submission is graded (what batch grading gets);
+- zygote-cold: the same without the spare (what a single ``grade`` run gets);
+- spawn: a fresh ``python -I`` worker per submission;
+- baseline: a plain ``python -c "import numpy"`` subprocess (what a naive runner pays
+  before doing any work).
 
-Usage: python bench/sandbox_overhead.py [--runs 60]
+Submissions are graded back to back in blocks of each mode, the blocks repeated in
+rotation so machine drift hits every mode alike.
+
+Usage: python bench/sandbox_overhead.py [--runs 60] [--blocks 3]
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -29,50 +36,53 @@ from grader.sandbox.zygote import ZygoteLauncher  # noqa: E402
 SUBMISSION = "import numpy as np\n\ndef f(x):\n    return x @ x.T\n"
 
 
-def time_submission(path: Path, launcher) -> float:
+def grade_once(path: Path, launcher) -> float:
     started = time.perf_counter()
     with SubmissionRunner(path, RunLimits(), launcher) as runner:
         outcome = runner.call("f", [np.ones((4, 3))])
     elapsed = time.perf_counter() - started
-    assert outcome.ok, outcome.error
+    assert outcome.ok, (launcher.name, outcome.error, bytes(runner._stderr[:2000]).decode())
     return elapsed
 
 
-def time_baseline() -> float:
+def baseline_once() -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import numpy"], check=True)
     return time.perf_counter() - started
 
 
-def measure(runs: int) -> dict[str, list[float]]:
-    folder = Path(tempfile.mkdtemp())
-    path = folder / "submission.py"
+def measure(runs: int, blocks: int) -> dict[str, list[float]]:
+    path = Path(tempfile.mkdtemp()) / "submission.py"
     path.write_text(SUBMISSION)
-    zygote, spawn = ZygoteLauncher(), SpawnLauncher()
-    samples: dict[str, list[float]] = {"zygote": [], "spawn": [], "baseline": []}
+    launchers = {"zygote": ZygoteLauncher(), "zygote-cold": ZygoteLauncher(keep_spare=False),
+                 "spawn": SpawnLauncher()}
+    modes: dict[str, Callable[[], float]] = {name: (lambda l=l: grade_once(path, l)) for name, l in launchers.items()}
+    modes["baseline"] = baseline_once
+    samples: dict[str, list[float]] = {name: [] for name in modes}
     try:
-        for launcher in (zygote, spawn):  # warm-up: page cache, first fork
-            time_submission(path, launcher)
-        for _ in range(runs):  # interleaved, so drift affects all three alike
-            samples["zygote"].append(time_submission(path, zygote))
-            samples["spawn"].append(time_submission(path, spawn))
-            samples["baseline"].append(time_baseline())
+        for run in modes.values():  # warm-up: page cache, first fork, first spare
+            run()
+        for _ in range(blocks):
+            for name, run in modes.items():
+                samples[name] += [run() for _ in range(max(1, runs // blocks))]
     finally:
-        zygote.close()
+        for launcher in launchers.values():
+            launcher.close()
     return samples
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=60)
-    runs = parser.parse_args().runs
-    samples = measure(runs)
+    parser.add_argument("--runs", type=int, default=60, help="submissions per mode")
+    parser.add_argument("--blocks", type=int, default=3, help="rotations of the modes")
+    options = parser.parse_args()
+    samples = measure(options.runs, options.blocks)
     base = statistics.median(samples["baseline"])
-    print(f"per-submission overhead, median of {runs} runs (ms); ratio to the baseline")
+    print(f"per-submission overhead, median of {len(samples['baseline'])} runs per mode (ms); ratio to the baseline")
     for name, values in samples.items():
         median = statistics.median(values)
         q1, _, q3 = statistics.quantiles(values, n=4)
-        print(f"  {name:9s} {1000 * median:8.1f}   (IQR {1000 * q1:.1f}–{1000 * q3:.1f})   x{median / base:.2f}")
+        print(f"  {name:12s} {1000 * median:8.1f}   (IQR {1000 * q1:6.1f} – {1000 * q3:6.1f})   x{median / base:.3f}")
 
 
 if __name__ == "__main__":

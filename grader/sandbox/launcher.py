@@ -1,18 +1,26 @@
-"""Starting worker processes: a fresh interpreter per worker (portable, ~100 ms), or forked from a zygote."""
+"""Starting sandboxed workers: a fresh interpreter per worker (portable, ~100 ms), or forked from a zygote.
+
+A launcher gives each worker a private *slot*: a folder holding the code folder the
+worker may read (the grader copies the submission there), the scratch folder it may
+write, and the files that capture its stdout and stderr.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass, replace
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Protocol
 
 from .worker import WorkerConfig
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+SUBMISSION_NAME = "submission.py"
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.worker import main; main()"
 
 # Single-threaded BLAS: threads spin in a forked child and make timings noisy.
@@ -36,22 +44,93 @@ def worker_env(scratch_dir: str) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class WorkerSpec:
+    """How to sandbox a worker; workers started for equal specs are interchangeable."""
+
+    readable_paths: tuple[str, ...] = ()
+    hidden_paths: tuple[str, ...] = ()
+    limits: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A worker's private folder: code (read-only for it), scratch (writable), captured output."""
+
+    folder: Path
+
+    @classmethod
+    def create(cls) -> "Slot":
+        slot = cls(Path(tempfile.mkdtemp(prefix="grader-worker-")))
+        slot.code_dir.mkdir()
+        slot.scratch_dir.mkdir()
+        return slot
+
+    @property
+    def code_dir(self) -> Path:
+        return self.folder / "code"
+
+    @property
+    def scratch_dir(self) -> Path:
+        return self.folder / "scratch"
+
+    @property
+    def submission(self) -> Path:
+        return self.code_dir / SUBMISSION_NAME
+
+    @property
+    def stdout(self) -> Path:
+        return self.folder / "stdout"
+
+    @property
+    def stderr(self) -> Path:
+        return self.folder / "stderr"
+
+    def config(self, spec: WorkerSpec) -> WorkerConfig:
+        return WorkerConfig(
+            submission=str(self.submission),
+            requests_fd=-1,
+            responses_fd=-1,
+            scratch_dir=str(self.scratch_dir),
+            readable_paths=spec.readable_paths + (str(self.code_dir),),
+            hidden_paths=spec.hidden_paths,
+            limits=dict(spec.limits),
+        )
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @dataclass
 class WorkerHandle:
-    """A running worker: the grader's ends of its two pipes and a way to end it."""
+    """A running worker: its slot, the grader's ends of its two pipes, and a way to end it."""
 
     pid: int
+    slot: Slot
     requests_fd: int
     responses_fd: int
     end: Callable[[], None]  # kill the worker's whole process group and reap it
+    closed: bool = field(default=False)
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         for fd in (self.requests_fd, self.responses_fd):
             try:
                 os.close(fd)
             except OSError:
                 pass
         self.end()
+        self.slot.remove()
+
+
+class Launcher(Protocol):
+    name: str
+
+    def start(self, spec: WorkerSpec) -> WorkerHandle: ...
+
+    def close(self) -> None: ...
 
 
 def kill_group(pid: int) -> None:
@@ -63,21 +142,18 @@ def kill_group(pid: int) -> None:
             pass
 
 
-class Launcher(Protocol):
-    def start(self, config: WorkerConfig, stdout_fd: int, stderr_fd: int) -> WorkerHandle: ...
-
-    def close(self) -> None: ...
-
-
-def open_channels(config: WorkerConfig) -> tuple[WorkerConfig, tuple[int, int], tuple[int, int]]:
-    """Create the request and response pipes; returns the config naming the worker's ends,
-    the worker's ends and the grader's ends."""
+def open_channels() -> tuple[tuple[int, int], tuple[int, int]]:
+    """The request and response pipes: (the worker's ends, the grader's ends)."""
     requests_r, requests_w = os.pipe()
     responses_r, responses_w = os.pipe()
     for fd in (requests_w, responses_r):
         os.set_inheritable(fd, False)
-    child = replace(config, requests_fd=requests_r, responses_fd=responses_w)
-    return child, (requests_r, responses_w), (requests_w, responses_r)
+    return (requests_r, responses_w), (requests_w, responses_r)
+
+
+def open_output(slot: Slot) -> tuple[int, int]:
+    return (os.open(slot.stdout, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600),
+            os.open(slot.stderr, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
 
 
 class SpawnLauncher:
@@ -85,24 +161,32 @@ class SpawnLauncher:
 
     name = "spawn"
 
-    def start(self, config: WorkerConfig, stdout_fd: int, stderr_fd: int) -> WorkerHandle:
-        config, child_fds, parent_fds = open_channels(config)
+    def start(self, spec: WorkerSpec) -> WorkerHandle:
+        slot = Slot.create()
+        child_fds, parent_fds = open_channels()
+        config = replace(slot.config(spec), requests_fd=child_fds[0], responses_fd=child_fds[1])
+        stdout, stderr = open_output(slot)
         try:
             process = subprocess.Popen(
                 [sys.executable, "-I", "-c", _BOOT, PACKAGE_ROOT, config.to_json()],
                 stdin=subprocess.DEVNULL,
-                stdout=stdout_fd,
-                stderr=stderr_fd,
+                stdout=stdout,
+                stderr=stderr,
                 pass_fds=child_fds,
                 cwd=config.scratch_dir,
                 env=worker_env(config.scratch_dir),
                 start_new_session=True,
                 close_fds=True,
             )
-        finally:
-            for fd in child_fds:
+        except OSError:
+            slot.remove()
+            for fd in parent_fds:
                 os.close(fd)
-        return WorkerHandle(process.pid, parent_fds[0], parent_fds[1], lambda: _end(process))
+            raise
+        finally:
+            for fd in (*child_fds, stdout, stderr):
+                os.close(fd)
+        return WorkerHandle(process.pid, slot, parent_fds[0], parent_fds[1], lambda: _end(process))
 
     def close(self) -> None:
         pass

@@ -9,8 +9,6 @@ out, crashes or garbles its answer is killed; the next request starts a fresh on
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +17,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from .isolation import python_paths
-from .launcher import Launcher, SpawnLauncher, WorkerHandle
+from .launcher import Launcher, SpawnLauncher, WorkerHandle, WorkerSpec
 from .protocol import Caps, ChannelClosed, ChannelTimeout, ProtocolError, read_message, write_message
-from .worker import WorkerConfig
+
+
+_SANDBOX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -79,16 +79,19 @@ class SubmissionRunner:
 
     def __post_init__(self) -> None:
         self.submission = Path(self.submission).resolve()
-        self._private = Path(tempfile.mkdtemp(prefix="grader-run-"))
-        self._code = self._private / "code" / "submission.py"
-        self._code.parent.mkdir()
-        shutil.copyfile(self.submission, self._code)  # the worker sees this copy, not the submission's folder
-        self._stdout = open(self._private / "stdout", "wb+")
-        self._stderr = open(self._private / "stderr", "wb+")
+        self._source = self.submission.read_bytes()
+        self._spec = WorkerSpec(
+            readable_paths=python_paths() + tuple(self.readable_paths),
+            hidden_paths=tuple(self.hidden_paths),
+            limits=(("memory_bytes", self.limits.memory_bytes), ("file_size_bytes", self.limits.output_bytes),
+                    ("cpu_seconds", int(self.limits.total_timeout) + 1)),
+        )
         self._worker: _Worker | None = None
         self._import_error: StudentError | None = None
         self._timed_out: dict[str, StudentError] = {}
         self._deadline: float | None = None
+        self._stdout = bytearray()
+        self._stderr = bytearray()
         self.layers: tuple = ()
 
     # -- lifecycle -----------------------------------------------------------
@@ -101,9 +104,6 @@ class SubmissionRunner:
 
     def close(self) -> None:
         self._stop_worker()
-        self._stdout.close()
-        self._stderr.close()
-        shutil.rmtree(self._private, ignore_errors=True)
 
     def import_error(self) -> StudentError | None:
         """Import the submission (if not done yet) and say whether that failed."""
@@ -126,7 +126,11 @@ class SubmissionRunner:
         return self._request({"op": "get", "name": name}, self.limits.call_timeout)
 
     def output(self) -> CapturedOutput:
-        return CapturedOutput(self._read_capped(self._stdout), self._read_capped(self._stderr))
+        """What the submission printed so far (every worker's), capped for the report."""
+        stdout, stderr = bytearray(self._stdout), bytearray(self._stderr)
+        if self._worker is not None:
+            self._collect_output(self._worker.handle, stdout, stderr)
+        return CapturedOutput(self._shown(stdout), self._shown(stderr))
 
     def _request(self, request: dict, timeout: float) -> CallOutcome:
         started = time.monotonic()
@@ -166,54 +170,74 @@ class SubmissionRunner:
     # -- workers -------------------------------------------------------------
 
     def _start_worker(self) -> _Worker | None:
+        """Take a sandboxed worker, give it the submission, and wait until it is imported.
+
+        A worker that dies before its sandbox is up never ran student code: that is the
+        machine's fault, not the student's, so another one is tried.
+        """
         if self._deadline is None:
             self._deadline = time.monotonic() + self.limits.total_timeout
-        scratch = tempfile.mkdtemp(prefix="scratch-", dir=self._private)
-        config = WorkerConfig(
-            submission=str(self._code),
-            requests_fd=-1,
-            responses_fd=-1,
-            scratch_dir=scratch,
-            readable_paths=python_paths() + tuple(self.readable_paths) + (str(self._code.parent),),
-            hidden_paths=tuple(self.hidden_paths),
-            limits={"memory_bytes": self.limits.memory_bytes, "file_size_bytes": self.limits.output_bytes,
-                    "cpu_seconds": int(self.limits.total_timeout) + 1},
-        )
+        for _ in range(_SANDBOX_ATTEMPTS):
+            try:
+                handle = self.launcher.start(self._spec)
+            except OSError as exc:
+                failure = StudentError("sandbox", f"could not start the sandbox: {exc}")
+                continue
+            deadline = min(time.monotonic() + self.limits.import_timeout, self._deadline)
+            failure = self._import_into(handle, deadline)
+            if failure is None:
+                self._worker = _Worker(handle)
+                return self._worker
+            self._collect_output(handle)
+            handle.close()
+            if failure.kind != "sandbox":
+                break
+        if not (failure.kind == "timeout" and self._out_of_time()):
+            self._import_error = failure
+        return None
+
+    def _import_into(self, handle: WorkerHandle, deadline: float) -> StudentError | None:
         try:
-            handle = self.launcher.start(config, self._stdout.fileno(), self._stderr.fileno())
-        except OSError as exc:
-            self._import_error = StudentError("crash", f"could not start the sandbox: {exc}")
-            return None
-        deadline = min(time.monotonic() + self.limits.import_timeout, self._deadline)
+            sandboxed = read_message(handle.responses_fd, deadline, self.limits.caps)
+        except ProtocolError:
+            sandboxed = None
+        if not isinstance(sandboxed, dict) or sandboxed.get("event") != "sandboxed":
+            return StudentError("sandbox", f"the sandbox failed to start{_last_line(handle.slot.stderr)}")
         try:
+            self.layers = tuple(tuple(x) for x in sandboxed.get("layers") or ())
+            handle.slot.submission.write_bytes(self._source)
+            write_message(handle.requests_fd, {"op": "import"})
             ready = read_message(handle.responses_fd, deadline, self.limits.caps)
         except ChannelTimeout:
-            handle.close()
-            if self._out_of_time():
-                return None
-            self._import_error = StudentError(
-                "timeout", f"importing the submission timed out after {self.limits.import_timeout:g} s")
-            return None
-        except ProtocolError:
-            handle.close()
-            self._import_error = StudentError("crash", "the submission's process died while being imported")
-            return None
+            return StudentError("timeout", f"importing the submission timed out after {self.limits.import_timeout:g} s")
+        except (ProtocolError, OSError):
+            return StudentError("crash", "the submission's process died while being imported")
         if not isinstance(ready, dict) or ready.get("event") != "ready":
-            handle.close()
-            self._import_error = StudentError("bad_result", "the result channel was tampered with during import")
-            return None
-        if ready.get("error"):
-            handle.close()
-            self._import_error = _student_error(ready["error"])
-            return None
-        self.layers = tuple(tuple(x) for x in ready.get("layers") or ())
-        self._worker = _Worker(handle)
-        return self._worker
+            return StudentError("bad_result", "the result channel was tampered with during import")
+        return _student_error(ready["error"]) if ready.get("error") else None
 
     def _stop_worker(self) -> None:
         if self._worker is not None:
+            self._collect_output(self._worker.handle)
             self._worker.handle.close()
             self._worker = None
+
+    def _collect_output(self, handle: WorkerHandle, stdout: bytearray | None = None,
+                        stderr: bytearray | None = None) -> None:
+        """Append what a worker printed to the submission's output, keeping at most one byte past the cap."""
+        cap = self.limits.shown_output_bytes
+        sinks = (self._stdout if stdout is None else stdout, self._stderr if stderr is None else stderr)
+        for path, sink in zip((handle.slot.stdout, handle.slot.stderr), sinks):
+            try:
+                with open(path, "rb") as stream:
+                    data = stream.read(cap + 1)
+            except OSError:
+                continue
+            sink.extend(data[: max(0, cap + 1 - len(sink))])
+
+    def _shown(self, data: bytearray) -> str:
+        text = bytes(data[: self.limits.shown_output_bytes]).decode("utf-8", errors="replace")
+        return text + "\n… (truncated)" if len(data) > self.limits.shown_output_bytes else text
 
     def _out_of_time(self) -> bool:
         return self._deadline is not None and time.monotonic() >= self._deadline
@@ -221,14 +245,13 @@ class SubmissionRunner:
     def _total_time_error(self) -> StudentError:
         return StudentError("timeout", f"the submission used up its {self.limits.total_timeout:g} s time limit")
 
-    def _read_capped(self, file) -> str:
-        file.seek(0)
-        data = file.read(self.limits.shown_output_bytes + 1)
-        text = data[: self.limits.shown_output_bytes].decode("utf-8", errors="replace")
-        if len(data) > self.limits.shown_output_bytes:
-            size = os.fstat(file.fileno()).st_size
-            text += f"\n… ({size} bytes in all, truncated)"
-        return text
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return f": {lines[-1][:200]}" if lines else ""
 
 
 def _student_error(raw: Any) -> StudentError:

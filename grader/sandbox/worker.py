@@ -28,7 +28,7 @@ _TRACEBACK_FRAMES = 6
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    """What the worker needs to start; passed as JSON on the command line or by the zygote."""
+    """What the worker needs to start; passed as JSON on the command line or through the zygote."""
 
     submission: str
     requests_fd: int
@@ -57,7 +57,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(config: WorkerConfig) -> int:
-    """Sandbox this process, import the submission, then serve requests until the grader hangs up."""
+    """Sandbox this process, wait for the go-ahead, import the submission, then serve requests.
+
+    The sandbox is entered before the submission exists: a launcher may start a worker
+    ahead of time, and the grader copies the submission to ``config.submission`` only
+    when it sends ``{"op": "import"}``.
+    """
     from .isolation import Limits, SandboxSpec, enter_sandbox
 
     layers = enter_sandbox(
@@ -67,10 +72,15 @@ def run(config: WorkerConfig) -> int:
     sys.dont_write_bytecode = True
     sys.path[:] = [p for p in sys.path if p and os.path.isdir(p)]
     responses = config.responses_fd
+    write_message(responses, {"event": "sandboxed", "layers": [[x.name, x.active, x.detail] for x in layers]})
+    try:
+        if read_message(config.requests_fd).get("op") != "import":
+            return 0
+    except Exception:  # the grader hung up: this worker was never used
+        return 0
     module, error = import_submission(config.submission)
     _flush_student_output()
-    write_message(responses, {"event": "ready", "error": error,
-                              "layers": [[x.name, x.active, x.detail] for x in layers]})
+    write_message(responses, {"event": "ready", "error": error})
     if error is not None:
         return 0
     serve(module, config.requests_fd, responses, config.submission)

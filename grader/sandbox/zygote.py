@@ -1,20 +1,23 @@
-"""A clean, pre-imported process that forks one sandboxed worker per submission.
+"""A clean, pre-imported process that forks sandboxed workers, one spare always warm.
 
 Spawning ``python`` and importing numpy costs ~100 ms per worker; forking from a
-process that already did costs a few milliseconds. The zygote is started by the
-grader *before* any rubric is read, with an empty environment, and imports only the
-standard library, numpy and the worker: a student's process forked from it finds no
-reference, no expected value and no secret in memory.
+process that already did costs a few milliseconds, and entering the sandbox about
+ten more. The zygote is started by the grader *before* any rubric is read, with an
+empty environment, and imports only the standard library, numpy and the worker: a
+student's process forked from it finds no reference, no expected value and no secret
+in memory. The launcher keeps one spare worker sandboxing itself while the current
+submission is graded, so in a batch the next submission finds its sandbox ready.
 
 The grader talks to the zygote over a Unix socket: ``start`` passes the worker's
 configuration and its four file descriptors (requests, responses, stdout, stderr)
-with SCM_RIGHTS; the zygote forks and answers with the pid. ``end`` kills a worker's
-process group and reaps it. The zygote reaps nothing on its own, so a worker's pid
-cannot be reused before the grader has ended it.
+with SCM_RIGHTS, and the zygote forks and answers with the pid; ``end`` (no answer)
+kills a worker's process group and reaps it. The zygote reaps nothing on its own, so
+a worker's pid cannot be reused before the grader has ended it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
@@ -22,9 +25,10 @@ import subprocess
 import sys
 import tempfile
 import threading
+import traceback
 from dataclasses import replace
 
-from .launcher import PACKAGE_ROOT, WorkerHandle, kill_group, open_channels, worker_env
+from .launcher import PACKAGE_ROOT, Slot, WorkerHandle, WorkerSpec, kill_group, open_channels, open_output, worker_env
 from .worker import WorkerConfig, run as run_worker
 
 _BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.zygote import serve; "
@@ -34,7 +38,7 @@ _FDS = 4
 
 
 class ZygoteLauncher:
-    """Fork workers from a zygote process (Linux and macOS)."""
+    """Fork workers from a zygote process (Linux and macOS), keeping one spare started."""
 
     name = "zygote"
 
@@ -42,10 +46,43 @@ class ZygoteLauncher:
     def available() -> bool:
         return hasattr(os, "fork") and hasattr(socket, "send_fds") and sys.platform != "win32"
 
-    def __init__(self) -> None:
+    def __init__(self, keep_spare: bool = True) -> None:
+        self._keep_spare = keep_spare
         self._home = tempfile.mkdtemp(prefix="grader-zygote-")
         self._lock = threading.Lock()
+        self._spare: tuple[WorkerSpec, WorkerHandle] | None = None
         self._socket, self._process = self._spawn()
+
+    def start(self, spec: WorkerSpec) -> WorkerHandle:
+        """A sandboxed worker for ``spec``: the warm spare if it fits, then start the next spare."""
+        spare, self._spare = self._spare, None
+        if spare is not None and spare[0] != spec:
+            spare[1].close()
+            spare = None
+        handle = spare[1] if spare is not None else self._fork(spec)
+        if self._keep_spare:
+            try:
+                self._spare = (spec, self._fork(spec))
+            except OSError:
+                self._spare = None
+        return handle
+
+    def close(self) -> None:
+        if self._spare is not None:
+            self._spare[1].close()
+            self._spare = None
+        self._socket.close()  # the zygote kills its remaining workers and exits on end of input
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            kill_group(self._process.pid)
+            self._process.wait()
+        try:
+            os.rmdir(self._home)
+        except OSError:
+            pass
+
+    # -- talking to the zygote ---------------------------------------------------
 
     def _spawn(self) -> tuple[socket.socket, subprocess.Popen]:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -53,6 +90,8 @@ class ZygoteLauncher:
             process = subprocess.Popen(
                 [sys.executable, "-I", "-c", _BOOT, PACKAGE_ROOT, str(theirs.fileno())],
                 stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),),
                 env=worker_env(self._home),
                 cwd=self._home,
@@ -60,64 +99,45 @@ class ZygoteLauncher:
             )
         finally:
             theirs.close()
-        reply = _receive(ours)
-        if reply.get("ready") is not True:
+        if _receive(ours).get("ready") is not True:
             raise OSError("the sandbox zygote did not start")
         return ours, process
 
-    def start(self, config: WorkerConfig, stdout_fd: int, stderr_fd: int) -> WorkerHandle:
-        config, child_fds, parent_fds = open_channels(config)
-        config = replace(config, requests_fd=3, responses_fd=4)
+    def _fork(self, spec: WorkerSpec) -> WorkerHandle:
+        slot = Slot.create()
+        child_fds, parent_fds = open_channels()
+        output_fds = open_output(slot)
+        config = replace(slot.config(spec), requests_fd=3, responses_fd=4)
         try:
             with self._lock:
-                reply = self._ask({"op": "start", "config": config.to_json()}, [*child_fds, stdout_fd, stderr_fd])
-        except OSError:
+                pid = int(self._send({"op": "start", "config": config.to_json()}, [*child_fds, *output_fds])["pid"])
+        except (OSError, KeyError, ValueError):
             for fd in parent_fds:
                 os.close(fd)
-            raise
+            slot.remove()
+            raise OSError("the sandbox zygote could not start a worker") from None
         finally:
-            for fd in child_fds:
+            for fd in (*child_fds, *output_fds):
                 os.close(fd)
-        pid = int(reply["pid"])
-        return WorkerHandle(pid, parent_fds[0], parent_fds[1], lambda: self._end(pid))
+        return WorkerHandle(pid, slot, parent_fds[0], parent_fds[1], lambda: self._end(pid))
 
     def _end(self, pid: int) -> None:
         with self._lock:
             try:
-                self._ask({"op": "end", "pid": pid}, [])
+                socket.send_fds(self._socket, [json.dumps({"op": "end", "pid": pid}).encode()], [])
             except OSError:
                 kill_group(pid)
 
-    def _ask(self, request: dict, fds: list[int]) -> dict:
-        """One request and its reply; a dead zygote is restarted once."""
-        for attempt in (1, 2):
-            try:
-                socket.send_fds(self._socket, [json.dumps(request).encode()], fds)
-                return _receive(self._socket)
-            except OSError:
-                if attempt == 2:
-                    raise
-                self._restart()
-        raise OSError("unreachable")  # pragma: no cover
-
-    def _restart(self) -> None:
-        self._stop()
-        self._socket, self._process = self._spawn()
-
-    def _stop(self) -> None:
-        self._socket.close()  # the zygote kills its workers and exits on end of input
+    def _send(self, request: dict, fds: list[int]) -> dict:
+        """One request and its answer; a dead zygote is restarted once."""
         try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            kill_group(self._process.pid)
-            self._process.wait()
-
-    def close(self) -> None:
-        self._stop()
-        try:
-            os.rmdir(self._home)
+            socket.send_fds(self._socket, [json.dumps(request).encode()], fds)
+            return _receive(self._socket)
         except OSError:
-            pass
+            self._socket.close()
+            self._socket, self._process = self._spawn()
+            socket.send_fds(self._socket, [json.dumps(request).encode()], fds)
+            return _receive(self._socket)
 
 
 def _receive(sock: socket.socket) -> dict:
@@ -152,12 +172,9 @@ def serve(control_fd: int) -> None:
                 pid = _fork_worker(control, WorkerConfig.from_json(request["config"]), fds)
                 children.add(pid)
                 control.sendall(json.dumps({"pid": pid}).encode())
-            else:
-                pid = int(request["pid"])
-                if pid in children:
-                    _end_child(pid)
-                    children.discard(pid)
-                control.sendall(b'{"ended": true}')
+            elif int(request["pid"]) in children:
+                _end_child(int(request["pid"]))
+                children.discard(int(request["pid"]))
     finally:
         for pid in children:
             _end_child(pid)
@@ -173,12 +190,14 @@ def _fork_worker(control: socket.socket, config: WorkerConfig, fds: list[int]) -
     try:  # the worker: own session, its four descriptors in place, nothing else open
         os.setsid()
         control.close()
-        requests, responses, stdout, stderr = fds
+        requests, responses, stdout, stderr = (fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in fds)  # out of the way
         for fd, target in ((stdout, 1), (stderr, 2), (requests, 3), (responses, 4)):
             os.dup2(fd, target)
-        os.closerange(5, 1 << 16)
+        os.closerange(5, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1 << 16)
         code = run_worker(config)
     except BaseException:  # noqa: BLE001 - a worker must never return into the zygote's loop
+        traceback.print_exc()  # to the slot's stderr: the grader shows it if the sandbox fails to start
+        sys.stderr.flush()
         code = 70
     os._exit(code)
 
