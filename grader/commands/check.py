@@ -29,10 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    try:
-        options = build_parser().parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_USAGE if exc.code else EXIT_OK
+    options = build_parser().parse_args(argv)
     rubrics = find_rubrics(options.paths)
     missing = [p for p in rubrics if not p.is_file()]
     if missing or not rubrics:

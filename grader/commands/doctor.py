@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
-from ..cli import EXIT_OK, EXIT_USAGE
+from ..cli import EXIT_OK
 from ..report.terminal import make_console
 from ..sandbox.isolation import probe_layers
 from ..sandbox.launcher import default_launcher
@@ -17,10 +17,7 @@ from ..sandbox.launcher import default_launcher
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="grade doctor", description=__doc__)
-    try:
-        parser.parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_USAGE if exc.code else EXIT_OK
+    parser.parse_args(argv)
     console = make_console()
     launcher = default_launcher()
     try:

@@ -13,7 +13,9 @@ from ..reference import load_reference
 from ..report.gradescope import render_json
 from ..report.terminal import make_console, render
 from ..rubric.errors import RubricError
+from ..results import GradeResult
 from ..rubric.loader import load_rubric
+from ..rubric.model import Rubric
 from ..sandbox.launcher import default_launcher
 
 _EPILOG = """sub-commands:
@@ -44,38 +46,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     parser = build_parser()
-    try:
-        options = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed usage
-        return EXIT_USAGE if exc.code else EXIT_OK
+    options = parser.parse_args(argv)
     if not options.submission.is_file():
         print(f"grade: error: submission not found: {options.submission}", file=sys.stderr)
         return EXIT_USAGE
     launcher = default_launcher()  # before any rubric is read: workers must never see reference data
     try:
-        try:
-            rubric = load_rubric(options.rubric)
-            reference = load_reference(rubric)
-        except RubricError as exc:
-            print(f"grade: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        try:
-            result = grade_submission(rubric, reference, options.submission, launcher, hidden_paths(rubric))
-        except RubricError as exc:
-            print(f"grade: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+        rubric = load_rubric(options.rubric)
+        reference = load_reference(rubric)
+        result = grade_submission(rubric, reference, options.submission, launcher, hidden_paths(rubric))
+    except RubricError as exc:  # includes a reference implementation that fails: the rubric's fault
+        print(f"grade: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         launcher.close()
     write_report(result, options.format, options.output)
     return exit_status(result.score, result.max_score, options.fail_under)
 
 
-def hidden_paths(rubric) -> tuple[str, ...]:
+def hidden_paths(rubric: Rubric) -> tuple[str, ...]:
     """Folders the student's process must not see: the rubric's and the reference's."""
     return tuple(sorted({str(rubric.path.resolve().parent), str(rubric.reference.parent)}))
 
 
-def write_report(result, fmt: str, output: Path | None) -> None:
+def write_report(result: GradeResult, fmt: str, output: Path | None) -> None:
     if fmt == "json":
         text = render_json(result)
         if output:

@@ -25,10 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    try:
-        options = build_parser().parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_USAGE if exc.code else EXIT_OK
+    options = build_parser().parse_args(argv)
     try:
         rubric = load_rubric(options.rubric)
     except RubricError as exc:

@@ -10,7 +10,6 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from .errors import RubricError
 from .yaml_source import YamlSource
 
 _TYPE_WORDS = {

@@ -8,7 +8,6 @@ out, crashes or garbles its answer is killed; the next request starts a fresh on
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
