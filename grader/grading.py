@@ -197,7 +197,8 @@ def _explain(session: Session, part: Part, case: Case | None, student: np.ndarra
         mutant = session.expected(part.target, case, mistake.function)
         if compare(student, mutant, tolerance).ok:
             return f"mistake:{mistake.function}", mistake.message
-    found = diagnose(student, expected, rtol=tolerance.rtol, atol=tolerance.atol,
+    batch = case.dims.get(session.rubric.batch_dimension) if case and session.rubric.batch_dimension else None
+    found = diagnose(student, expected, rtol=tolerance.rtol, atol=tolerance.atol, batch_size=batch,
                      preactivation=_preactivation(part, case, expected))
     return (found.kind, found.message) if found else None
 

@@ -358,12 +358,12 @@ def _relu_at_zero(case: _Case) -> Diagnosis | None:
     n = int(np.count_nonzero(differ))
     if np.all(pre[differ] == 0):
         detail = (f"your result differs only at the {_plural(n, 'entry', 'entries')} where "
-                  "it is exactly 0, consistent with a mask built with >= instead of > "
-                  "(use a > 0)")
+                  "it is exactly 0, so ReLU′(0) must be 0 there (e.g. a mask built with >= "
+                  "instead of >, or np.heaviside(·, 0.5)): use (pre-activation > 0)")
     else:
         detail = (f"your result differs only at such entries ({n} of {pre.size}), "
                   "consistent with a missing or wrong mask there: multiply the upstream "
-                  "gradient by (a > 0)")
+                  "gradient by (pre-activation > 0)")
     return Diagnosis("relu_at_zero", f"ReLU′ is 0 where the pre-activation is ≤ 0; {detail}.")
 
 

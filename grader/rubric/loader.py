@@ -91,6 +91,7 @@ class _Builder:
             description=doc.get("description", ""),
             source=doc.get("source", ""),
             samples=self._samples(doc.get("samples")),
+            batch_dimension=self._batch_dimension(doc.get("batch_dimension"), dimensions),
         )
 
     # -- top-level sections -------------------------------------------------
@@ -155,6 +156,11 @@ class _Builder:
         if not path.is_file():
             raise self.fail(("reference",), f"reference implementation not found: {path}")
         return path
+
+    def _batch_dimension(self, name: str | None, dims: Mapping[str, Any]) -> str | None:
+        if name is not None and name not in dims:
+            raise self.fail(("batch_dimension",), f"unknown dimension '{name}' (declare it under 'dimensions')")
+        return name
 
     def _samples(self, relative: str | None) -> Path | None:
         folder = self.source.file.parent / (relative or f"../sample_submissions/{self.source.file.stem}")

@@ -224,6 +224,7 @@ class Rubric:
     description: str = ""
     source: str = ""
     samples: Path | None = None
+    batch_dimension: str | None = None  # counts examples: lets the diagnosis spot sum vs mean
 
     @property
     def name(self) -> str:

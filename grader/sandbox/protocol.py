@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import select
 import struct
 import time
@@ -31,6 +32,7 @@ _JSON_LEN = struct.Struct("!I")
 _BLOB_LEN = struct.Struct("!Q")
 _ACCEPTED_KINDS = "biuf"
 MAX_DEPTH = 16
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0/C1 controls but newline and tab
 
 
 class ProtocolError(Exception):
@@ -113,6 +115,14 @@ def _as_numeric_array(obj: Any) -> np.ndarray | None:
 # -- decoding (the grader's side: strict) -------------------------------------
 
 
+def inert(text: str) -> str:
+    """``text`` with control characters (terminal escapes, carriage returns, ...) replaced by U+FFFD.
+
+    Every string from the worker is the student's and ends up in a report, often on a terminal,
+    where escape sequences could move the cursor and overwrite the real score."""
+    return _CONTROL.sub("\ufffd", text)
+
+
 def decode(payload: bytes, caps: Caps = Caps()) -> Any:
     """Parse a payload into JSON data (numbers as floats), float64 arrays, tuples, dicts and
     :class:`Unsupported`."""
@@ -144,8 +154,10 @@ def _from_tree(tree: Any, blobs: list[bytes], budget: list[int], depth: int) -> 
     budget[1] -= 1
     if depth > MAX_DEPTH or budget[1] < 0:
         raise ProtocolError("result too deeply nested or has too many items")
-    if tree is None or isinstance(tree, (str, bool)):
+    if tree is None or isinstance(tree, bool):
         return tree
+    if isinstance(tree, str):
+        return inert(tree)
     if isinstance(tree, (int, float)):
         return float(tree)
     if isinstance(tree, list):
@@ -158,9 +170,9 @@ def _from_tree(tree: Any, blobs: list[bytes], budget: list[int], depth: int) -> 
     if tag == "$t" and isinstance(inner, list):
         return tuple(_from_tree(v, blobs, budget, depth + 1) for v in inner)
     if tag == "$d" and isinstance(inner, dict):
-        return {str(k): _from_tree(v, blobs, budget, depth + 1) for k, v in inner.items()}
+        return {inert(str(k)): _from_tree(v, blobs, budget, depth + 1) for k, v in inner.items()}
     if tag == "$x" and isinstance(inner, str):
-        return Unsupported(inner[:80])
+        return Unsupported(inert(inner[:80]))
     raise ProtocolError("unexpected tag in message")
 
 

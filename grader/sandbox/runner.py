@@ -17,7 +17,7 @@ import numpy as np
 
 from .isolation import python_paths
 from .launcher import Launcher, SpawnLauncher, WorkerHandle, WorkerSpec
-from .protocol import Caps, ChannelClosed, ChannelTimeout, ProtocolError, read_message, write_message
+from .protocol import Caps, ChannelClosed, ChannelTimeout, ProtocolError, inert, read_message, write_message
 
 
 _SANDBOX_ATTEMPTS = 3
@@ -235,7 +235,7 @@ class SubmissionRunner:
             sink.extend(data[: max(0, cap + 1 - len(sink))])
 
     def _shown(self, data: bytearray) -> str:
-        text = bytes(data[: self.limits.shown_output_bytes]).decode("utf-8", errors="replace")
+        text = inert(bytes(data[: self.limits.shown_output_bytes]).decode("utf-8", errors="replace"))
         return text + "\n… (truncated)" if len(data) > self.limits.shown_output_bytes else text
 
     def _out_of_time(self) -> bool:

@@ -167,18 +167,29 @@ def serve(control_fd: int) -> None:
                 break
             if not data:
                 break
-            request = json.loads(data)
-            if request["op"] == "start":
-                pid = _fork_worker(control, WorkerConfig.from_json(request["config"]), fds)
-                children.add(pid)
-                control.sendall(json.dumps({"pid": pid}).encode())
-            elif int(request["pid"]) in children:
-                _end_child(int(request["pid"]))
-                children.discard(int(request["pid"]))
+            for request in _requests(data):
+                if request["op"] == "start":
+                    pid = _fork_worker(control, WorkerConfig.from_json(request["config"]), fds)
+                    children.add(pid)
+                    control.sendall(json.dumps({"pid": pid}).encode())
+                elif int(request["pid"]) in children:
+                    _end_child(int(request["pid"]))
+                    children.discard(int(request["pid"]))
     finally:
         for pid in children:
             _end_child(pid)
     os._exit(0)
+
+
+def _requests(data: bytes) -> list[dict]:
+    """Every request in one read. The socket is a stream and "end" gets no answer, so ends can arrive
+    glued to each other and to the next "start" (always last: a read stops after the message that
+    carries descriptors)."""
+    text, decoder, requests, at = data.decode(), json.JSONDecoder(), [], 0
+    while at < len(text):
+        request, at = decoder.raw_decode(text, at)
+        requests.append(request)
+    return requests
 
 
 def _fork_worker(control: socket.socket, config: WorkerConfig, fds: list[int]) -> int:
