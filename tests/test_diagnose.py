@@ -298,7 +298,7 @@ def test_relu_mask_with_greater_or_equal():
 def test_relu_mask_missing():
     z, upstream, reference = relu_backward_case()
     found = diagnose(upstream, reference, preactivation=z)
-    assert found.kind == "relu_at_zero" and "(a > 0)" in found.message
+    assert found.kind == "relu_at_zero" and "(pre-activation > 0)" in found.message
 
 
 def test_relu_without_preactivation_is_not_diagnosed():

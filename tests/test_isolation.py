@@ -394,7 +394,7 @@ def test_sigterm_to_waiting_parent_cleans_up(box, layers):
     finally:
         os.close(read_fd)
     if layers[iso.PIDS_CGROUP].active:
-        assert not pathlib.Path(iso._pids_cgroup_root(), f"{iso._CGROUP_PREFIX}{pid}").exists()
+        assert not pathlib.Path(iso._cgroup_root("pids"), f"{iso._CGROUP_PREFIX}{pid}").exists()
 
 
 def _cgroup_populated(path: pathlib.Path) -> bool:
@@ -416,7 +416,7 @@ def test_inner_dies_with_waiting_parent(box, layers):
     finally:
         os.close(read_fd)
     if layers[iso.PIDS_CGROUP].active:  # the killed parent could not remove its cgroup: the next sandbox does
-        leftover = pathlib.Path(iso._pids_cgroup_root(), f"{iso._CGROUP_PREFIX}{pid}")
+        leftover = pathlib.Path(iso._cgroup_root("pids"), f"{iso._CGROUP_PREFIX}{pid}")
         deadline = time.monotonic() + 5  # PID 1 is a zombie until the host's init reaps it
         while _cgroup_populated(leftover):
             assert time.monotonic() < deadline, "the sandbox's PID 1 was never reaped"

@@ -195,3 +195,29 @@ def test_the_submission_is_run_from_a_private_copy(run, tmp_path):
     """)
     assert float(runner.call("here", []).value) == 0.0
     assert os.path.exists(tmp_path / "neighbour.py")
+
+
+def test_home_is_writable_scratch(run):
+    runner = run("""
+        import os
+        def write_home():
+            path = os.path.join(os.path.expanduser("~"), "notes.txt")
+            with open(path, "w") as f:
+                f.write("ok")
+            return float(os.path.getsize(path))
+    """)
+    assert float(runner.call("write_home", []).value) == 2.0
+
+
+def test_zygote_survives_rapid_restarts(write):
+    """An unanswered "end" followed at once by a "start" must reach the zygote as two requests."""
+    from grader.sandbox.zygote import ZygoteLauncher
+
+    launcher = ZygoteLauncher()
+    try:
+        path = write("quick.py", "def f():\n    return 1.0\n")
+        for _ in range(15):
+            with SubmissionRunner(path, FAST, launcher) as runner:
+                assert float(runner.call("f", []).value) == 1.0
+    finally:
+        launcher.close()

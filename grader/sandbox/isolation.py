@@ -96,6 +96,7 @@ class LayerStatus:
 NAMESPACES = "user+net+ipc+uts namespaces"
 PID_NAMESPACE = "pid namespace"
 PIDS_CGROUP = "pids cgroup"
+MEMORY_CGROUP = "memory cgroup"
 MOUNT_NAMESPACE = "mount namespace"
 READ_ONLY_MOUNTS = "read-only mounts"
 SCRATCH_TMPFS = "scratch tmpfs"
@@ -107,8 +108,9 @@ CAPABILITIES = "capabilities"
 LANDLOCK = "landlock"
 SECCOMP = "seccomp"
 _MOUNT_LAYERS = (MOUNT_NAMESPACE, READ_ONLY_MOUNTS, SCRATCH_TMPFS, HIDDEN_PATHS, FRESH_PROC)
-ALL_LAYERS = (NAMESPACES, PID_NAMESPACE, PIDS_CGROUP, MOUNT_NAMESPACE, READ_ONLY_MOUNTS, SCRATCH_TMPFS,
-              HIDDEN_PATHS, FRESH_PROC, RLIMITS, NO_NEW_PRIVS, CAPABILITIES, LANDLOCK, SECCOMP)
+_CGROUP_LAYERS = (PIDS_CGROUP, MEMORY_CGROUP)
+ALL_LAYERS = (NAMESPACES, PID_NAMESPACE, PIDS_CGROUP, MEMORY_CGROUP, MOUNT_NAMESPACE, READ_ONLY_MOUNTS,
+              SCRATCH_TMPFS, HIDDEN_PATHS, FRESH_PROC, RLIMITS, NO_NEW_PRIVS, CAPABILITIES, LANDLOCK, SECCOMP)
 
 # clone/unshare flags
 _CLONE_NEWNS = 0x00020000
@@ -309,7 +311,7 @@ def _fork_into_pid_namespace(libc: ctypes.CDLL, limits: Limits) -> int:
     return read_fd
 
 
-def _receive_cgroup_status(read_fd: int) -> LayerStatus:
+def _receive_cgroup_status(read_fd: int) -> list[LayerStatus]:
     """Wait for the parent's cgroup verdict; EOF without one means the parent died: exit.
 
     Read last: moving a task into a cgroup-v1 hierarchy waits for an RCU grace period (~12 ms here),
@@ -320,15 +322,15 @@ def _receive_cgroup_status(read_fd: int) -> LayerStatus:
     os.close(read_fd)
     if not chunks:
         os._exit(_PARENT_DIED_EXIT)
-    return LayerStatus(**json.loads(b"".join(chunks)))
+    return [LayerStatus(**status) for status in json.loads(b"".join(chunks))]
 
 
 def _run_waiting_parent(child: int, write_fd: int, limits: Limits) -> None:
-    """Outer process: put the child in a pids cgroup, wait for it, clean up, exit with its status.
+    """Outer process: put the child in pids and memory cgroups, wait for it, clean up, exit with its status.
 
     SIGTERM/SIGHUP/SIGINT kill the child and still clean up (exit 128+signal); SIGKILL leaves an
     empty cgroup behind, which the next sandbox's parent removes."""
-    code, cgroup, received = 125, None, []
+    code, cgroups, received = 125, [], []
 
     def stop(signum: int, _frame: object) -> None:
         received.append(signum)
@@ -337,8 +339,10 @@ def _run_waiting_parent(child: int, write_fd: int, limits: Limits) -> None:
     try:
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(signum, stop)
-        status, cgroup = _join_pids_cgroup(child, limits.processes)
-        os.write(write_fd, json.dumps(asdict(status)).encode())
+        pids_status, pids_path = _join_pids_cgroup(child, limits.processes)
+        memory_status, memory_path = _join_memory_cgroup(child, limits.memory_bytes)
+        cgroups = [path for path in (pids_path, memory_path) if path]
+        os.write(write_fd, json.dumps([asdict(pids_status), asdict(memory_status)]).encode())
         os.close(write_fd)
         _, wait_status = os.waitpid(child, 0)
         code = os.waitstatus_to_exitcode(wait_status)
@@ -350,13 +354,13 @@ def _run_waiting_parent(child: int, write_fd: int, limits: Limits) -> None:
         except OSError:
             pass
     finally:
-        if cgroup:
-            _remove_cgroup(cgroup)
+        for path in cgroups:
+            _remove_cgroup(path)
         os._exit(code)
 
 
-def _pids_cgroup_root() -> str | None:
-    """Mount point of a cgroup hierarchy where a child cgroup gets the pids controller."""
+def _cgroup_root(controller: str) -> str | None:
+    """Mount point of a cgroup hierarchy where a child cgroup gets ``controller`` (pids, memory)."""
     try:
         with open("/proc/self/mountinfo", encoding="utf-8") as f:
             lines = f.read().splitlines()
@@ -368,12 +372,12 @@ def _pids_cgroup_root() -> str | None:
         if len(fields) < 5 or len(rest) < 3:
             continue
         mount_point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
-        if rest[0] == "cgroup" and "pids" in rest[2].split(","):
+        if rest[0] == "cgroup" and controller in rest[2].split(","):
             return mount_point
         if rest[0] == "cgroup2":
             try:
                 with open(os.path.join(mount_point, "cgroup.subtree_control"), encoding="utf-8") as f:
-                    if "pids" in f.read().split():
+                    if controller in f.read().split():
                         return mount_point
             except OSError:
                 continue
@@ -398,24 +402,41 @@ def _sweep_stale_cgroups(root: str) -> None:
             pass
 
 
-def _join_pids_cgroup(child: int, max_pids: int) -> tuple[LayerStatus, str | None]:
-    root = _pids_cgroup_root()
+def _join_cgroup(child: int, layer: str, controller: str, settings: dict[str, str],
+                 active_detail: str) -> tuple[LayerStatus, str | None]:
+    """Create this sandbox's cgroup under ``controller``, apply ``settings`` (file -> value; a
+    setting whose file does not exist is skipped) and move ``child`` into it."""
+    root = _cgroup_root(controller)
     if root is None:
-        return LayerStatus(PIDS_CGROUP, False, "no cgroup hierarchy with the pids controller"), None
+        return LayerStatus(layer, False, f"no cgroup hierarchy with the {controller} controller"), None
     _sweep_stale_cgroups(root)
     path = os.path.join(root, f"{_CGROUP_PREFIX}{os.getpid()}")
     try:
         os.mkdir(path, 0o755)
     except OSError as exc:
-        return LayerStatus(PIDS_CGROUP, False, f"cannot create a cgroup in {root}: {_err(exc)}"), None
+        return LayerStatus(layer, False, f"cannot create a cgroup in {root}: {_err(exc)}"), None
     try:
-        _write_file(os.path.join(path, "pids.max"), str(max_pids))
+        for name, value in settings.items():
+            if os.path.exists(os.path.join(path, name)):
+                _write_file(os.path.join(path, name), value)
         _write_file(os.path.join(path, "cgroup.procs"), str(child))
     except OSError as exc:
         _remove_cgroup(path)
-        return LayerStatus(PIDS_CGROUP, False, f"cannot configure {path}: {_err(exc)}"), None
-    return LayerStatus(PIDS_CGROUP, True, f"at most {max_pids} tasks (processes+threads): fork bombs fail "
-                                          "with EAGAIN"), path
+        return LayerStatus(layer, False, f"cannot configure {path}: {_err(exc)}"), None
+    return LayerStatus(layer, True, active_detail), path
+
+
+def _join_pids_cgroup(child: int, max_pids: int) -> tuple[LayerStatus, str | None]:
+    return _join_cgroup(child, PIDS_CGROUP, "pids", {"pids.max": str(max_pids)},
+                        f"at most {max_pids} tasks (processes+threads): fork bombs fail with EAGAIN")
+
+
+def _join_memory_cgroup(child: int, max_bytes: int) -> tuple[LayerStatus, str | None]:
+    """Cap the memory of all the sandbox's processes together (RLIMIT_AS caps each one alone)."""
+    settings = {"memory.limit_in_bytes": str(max_bytes), "memory.memsw.limit_in_bytes": str(max_bytes),
+                "memory.max": str(max_bytes), "memory.swap.max": "0"}
+    return _join_cgroup(child, MEMORY_CGROUP, "memory", settings,
+                        f"at most {max_bytes} bytes for all of the submission's processes together")
 
 
 def _remove_cgroup(path: str) -> None:
@@ -736,10 +757,10 @@ def _enter_linux(spec: SandboxSpec) -> list[LayerStatus]:
     statuses.append(_apply_landlock(libc, spec, allow_proc=own_proc))
     statuses.append(_apply_seccomp(libseccomp))
     if verdict_fd is None:
-        cgroup = LayerStatus(PIDS_CGROUP, False, "needs the pid namespace's waiting parent")
+        cgroups = _inactive(_CGROUP_LAYERS, "needs the pid namespace's waiting parent")
     else:
-        cgroup = _receive_cgroup_status(verdict_fd)
-    statuses.insert(2, cgroup)
+        cgroups = _receive_cgroup_status(verdict_fd)
+    statuses[2:2] = cgroups
     return statuses
 
 

@@ -69,6 +69,7 @@ def run(config: WorkerConfig) -> int:
         SandboxSpec(config.scratch_dir, config.readable_paths, config.hidden_paths, Limits(**config.limits))
     )
     os.chdir(config.scratch_dir)
+    os.environ["HOME"] = os.environ["TMPDIR"] = config.scratch_dir  # the only writable place
     sys.dont_write_bytecode = True
     sys.path[:] = [p for p in sys.path if p and os.path.isdir(p)]
     responses = config.responses_fd

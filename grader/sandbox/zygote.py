@@ -8,7 +8,8 @@ student's process forked from it finds no reference, no expected value and no se
 in memory. The launcher keeps one spare worker sandboxing itself while the current
 submission is graded, so in a batch the next submission finds its sandbox ready.
 
-The grader talks to the zygote over a Unix socket: ``start`` passes the worker's
+The grader talks to the zygote over a Unix SEQPACKET socket (one message per request,
+even when an unanswered ``end`` is followed at once by a ``start``): ``start`` passes the worker's
 configuration and its four file descriptors (requests, responses, stdout, stderr)
 with SCM_RIGHTS, and the zygote forks and answers with the pid; ``end`` (no answer)
 kills a worker's process group and reaps it. The zygote reaps nothing on its own, so
@@ -44,7 +45,8 @@ class ZygoteLauncher:
 
     @staticmethod
     def available() -> bool:
-        return hasattr(os, "fork") and hasattr(socket, "send_fds") and sys.platform != "win32"
+        """Needs fork, descriptor passing and message-preserving Unix sockets (Linux has all three)."""
+        return hasattr(os, "fork") and hasattr(socket, "send_fds") and hasattr(socket, "SOCK_SEQPACKET")
 
     def __init__(self, keep_spare: bool = True) -> None:
         self._keep_spare = keep_spare
@@ -85,7 +87,7 @@ class ZygoteLauncher:
     # -- talking to the zygote ---------------------------------------------------
 
     def _spawn(self) -> tuple[socket.socket, subprocess.Popen]:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             process = subprocess.Popen(
                 [sys.executable, "-I", "-c", _BOOT, PACKAGE_ROOT, str(theirs.fileno())],
@@ -167,29 +169,18 @@ def serve(control_fd: int) -> None:
                 break
             if not data:
                 break
-            for request in _requests(data):
-                if request["op"] == "start":
-                    pid = _fork_worker(control, WorkerConfig.from_json(request["config"]), fds)
-                    children.add(pid)
-                    control.sendall(json.dumps({"pid": pid}).encode())
-                elif int(request["pid"]) in children:
-                    _end_child(int(request["pid"]))
-                    children.discard(int(request["pid"]))
+            request = json.loads(data)
+            if request["op"] == "start":
+                pid = _fork_worker(control, WorkerConfig.from_json(request["config"]), fds)
+                children.add(pid)
+                control.sendall(json.dumps({"pid": pid}).encode())
+            elif int(request["pid"]) in children:
+                _end_child(int(request["pid"]))
+                children.discard(int(request["pid"]))
     finally:
         for pid in children:
             _end_child(pid)
     os._exit(0)
-
-
-def _requests(data: bytes) -> list[dict]:
-    """Every request in one read. The socket is a stream and "end" gets no answer, so ends can arrive
-    glued to each other and to the next "start" (always last: a read stops after the message that
-    carries descriptors)."""
-    text, decoder, requests, at = data.decode(), json.JSONDecoder(), [], 0
-    while at < len(text):
-        request, at = decoder.raw_decode(text, at)
-        requests.append(request)
-    return requests
 
 
 def _fork_worker(control: socket.socket, config: WorkerConfig, fds: list[int]) -> int:
