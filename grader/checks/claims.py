@@ -14,17 +14,15 @@ from the rubric's seeded generator, so the verdict is the same on every run.
 from __future__ import annotations
 
 import zlib
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from ..cases import random_case
 from ..results import CheckResult
 from ..rubric.model import Claim, Function, Part, Target
+from ..session import Session
 from .answers import select_output
-
-if TYPE_CHECKING:
-    from ..grading import Session
 
 _CASE_OFFSET = {"symmetry": 1000, "gradient_check": 2000, "gradient_shapes": 3000}
 _MAX_ENTRIES = 24  # finite-difference entries per parameter and trial
@@ -34,7 +32,7 @@ class ClaimFailure(Exception):
     """The claim does not hold; the message says where."""
 
 
-def evaluate_claim(part: Part, session: "Session") -> list[CheckResult]:
+def evaluate_claim(part: Part, session: Session) -> list[CheckResult]:
     """Check the part's claim; all or nothing, with the first counter-example as the reason."""
     claim = part.claim
     checker = _CHECKERS[claim.kind]
@@ -49,7 +47,7 @@ def evaluate_claim(part: Part, session: "Session") -> list[CheckResult]:
 # -- calling the student's functions --------------------------------------------
 
 
-def _call(session: "Session", function: Function, args: Mapping[str, np.ndarray]) -> Any:
+def _call(session: Session, function: Function, args: Mapping[str, np.ndarray]) -> Any:
     outcome = session.runner.call(function.name, [args[p] for p in function.param_names])
     if not outcome.ok:
         raise ClaimFailure(f"{outcome.error.message}\n{outcome.error.details}".rstrip())
@@ -65,7 +63,7 @@ def _output(raw: Any, function: Function, output: str | None) -> np.ndarray:
     return answer.value
 
 
-def _trial_case(session: "Session", function: Function, kind: str, trial: int):
+def _trial_case(session: Session, function: Function, kind: str, trial: int):
     return random_case(session.rubric, function, _CASE_OFFSET[kind] + trial)
 
 
@@ -104,7 +102,7 @@ def _run_steps(session, function: Function, args: dict, steps: int, carry: Mappi
     return outputs
 
 
-def check_symmetry(options: Mapping[str, Any], part: Part, session: "Session") -> str:
+def check_symmetry(options: Mapping[str, Any], part: Part, session: Session) -> str:
     function = session.rubric.functions[options["call"]]
     constant, carry = options.get("constant", []), options.get("carry", {})
     equal, differ = options.get("equal", {}), options.get("differ", {})
@@ -142,7 +140,7 @@ def check_symmetry(options: Mapping[str, Any], part: Part, session: "Session") -
 # -- gradients ----------------------------------------------------------------------
 
 
-def check_gradients(options: Mapping[str, Any], part: Part, session: "Session") -> str:
+def check_gradients(options: Mapping[str, Any], part: Part, session: Session) -> str:
     functions = session.rubric.functions
     loss_fn = functions[options["loss"]["call"]]
     grad_fn = functions[options["gradient"]["call"]]
@@ -195,7 +193,7 @@ def _central_difference(loss: Callable, args: Mapping[str, np.ndarray], param: s
     return (values[0] - values[1]) / (2 * eps)
 
 
-def check_gradient_shapes(options: Mapping[str, Any], part: Part, session: "Session") -> str:
+def check_gradient_shapes(options: Mapping[str, Any], part: Part, session: Session) -> str:
     function = session.rubric.functions[options["call"]]
     outputs: Mapping[str, str] = options["outputs"]
     trials = int(options.get("trials", 5))
@@ -211,7 +209,7 @@ def check_gradient_shapes(options: Mapping[str, Any], part: Part, session: "Sess
     return f"every gradient has its parameter's shape on {trials} random case(s)"
 
 
-_CHECKERS: dict[str, Callable[[Mapping[str, Any], Part, "Session"], str]] = {
+_CHECKERS: dict[str, Callable[[Mapping[str, Any], Part, Session], str]] = {
     "symmetry": check_symmetry,
     "gradient_check": check_gradients,
     "gradient_shapes": check_gradient_shapes,
