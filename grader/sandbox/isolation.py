@@ -45,6 +45,7 @@ Design notes and traps:
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import os
 import re
@@ -205,8 +206,9 @@ class _CapData(ctypes.Structure):
 
 # --------------------------------------------------------------------------- small helpers
 
+@functools.lru_cache(maxsize=1)
 def _libc() -> ctypes.CDLL:
-    """A fresh libc handle (no module-level state)."""
+    """The C library, loaded once per process (a fork inherits it)."""
     return ctypes.CDLL(None, use_errno=True)
 
 
@@ -670,6 +672,7 @@ def _apply_landlock(libc: ctypes.CDLL, spec: SandboxSpec, allow_proc: bool) -> L
 
 # --------------------------------------------------------------------------- seccomp
 
+@functools.lru_cache(maxsize=1)
 def _load_libseccomp() -> ctypes.CDLL | None:
     for name in ("libseccomp.so.2", "libseccomp.so"):
         try:
@@ -762,6 +765,13 @@ def _enter_linux(spec: SandboxSpec) -> list[LayerStatus]:
         cgroups = _receive_cgroup_status(verdict_fd)
     statuses[2:2] = cgroups
     return statuses
+
+
+def preload() -> None:
+    """Load libc and libseccomp now, so that processes forked from this one skip it (~0.7 ms each)."""
+    if sys.platform == "linux":
+        _libc()
+        _load_libseccomp()
 
 
 def enter_sandbox(spec: SandboxSpec) -> list[LayerStatus]:

@@ -109,7 +109,7 @@ class WorkerHandle:
     slot: Slot
     requests_fd: int
     responses_fd: int
-    end: Callable[[], None]  # kill the worker's whole process group and reap it
+    end: Callable[[], None]  # kill the worker's whole process group, reap it, remove its slot
     closed: bool = field(default=False)
 
     def close(self) -> None:
@@ -122,7 +122,6 @@ class WorkerHandle:
             except OSError:
                 pass
         self.end()
-        self.slot.remove()
 
 
 class Launcher(Protocol):
@@ -186,18 +185,19 @@ class SpawnLauncher:
         finally:
             for fd in (*child_fds, stdout, stderr):
                 os.close(fd)
-        return WorkerHandle(process.pid, slot, parent_fds[0], parent_fds[1], lambda: _end(process))
+        return WorkerHandle(process.pid, slot, parent_fds[0], parent_fds[1], lambda: _end(process, slot))
 
     def close(self) -> None:
         pass
 
 
-def _end(process: subprocess.Popen) -> None:
+def _end(process: subprocess.Popen, slot: Slot) -> None:
     kill_group(process.pid)
     try:
         process.wait(timeout=5)
     except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL was sent already
         pass
+    slot.remove()
 
 
 def default_launcher() -> Launcher:

@@ -1,21 +1,22 @@
 """The wire format between the grader and the worker that runs student code.
 
 A message is ``MAGIC | u64 length | payload``; the payload is ``u32 json length |
-JSON | blobs``, where each blob is ``u64 length | .npy bytes``. Arrays appear in the
-JSON as ``{"$a": i}``, tuples as ``{"$t": [...]}``, dicts as ``{"$d": {...}}`` and
-values that are neither as ``{"$x": "type name"}``.
+JSON | blobs``, where each blob is ``u64 length | raw array bytes``. Arrays appear in
+the JSON as ``{"$a": [blob index, dtype, shape]}``, tuples as ``{"$t": [...]}``, dicts
+as ``{"$d": {...}}`` and values that are neither as ``{"$x": "type name"}``.
 
 The grader trusts nothing that arrives from the worker: :func:`decode` accepts only
-plain ``.npy`` arrays of booleans, integers or floats (read with
-``allow_pickle=False``), caps every size, and returns float64 arrays. Nothing is
-ever unpickled. This module imports only the standard library and numpy because
-the worker imports it too.
+arrays whose dtype is a plain boolean, integer or float (``<f8``, ``|b1``, ...),
+checks that the bytes match the shape, caps every size, and returns float64 copies.
+There is no pickle and no object dtype anywhere in the format, so nothing can be
+unpickled. This module imports only the standard library and numpy because the
+worker imports it too.
 """
 
 from __future__ import annotations
 
-import io
 import json
+import math
 import os
 import re
 import select
@@ -31,6 +32,7 @@ _FRAME = struct.Struct("!4sQ")
 _JSON_LEN = struct.Struct("!I")
 _BLOB_LEN = struct.Struct("!Q")
 _ACCEPTED_KINDS = "biuf"
+_DTYPE = re.compile(r"^(\|b1|[<>|][iu][1248]|[<>][f][248])$")  # plain scalars only: no objects, no records
 MAX_DEPTH = 16
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0/C1 controls but newline and tab
 
@@ -89,10 +91,8 @@ def _to_tree(obj: Any, blobs: list[bytes], depth: int) -> Any:
         return {"$t": [_to_tree(v, blobs, depth + 1) for v in obj]}
     array = _as_numeric_array(obj)
     if array is not None:
-        buffer = io.BytesIO()
-        np.save(buffer, array, allow_pickle=False)
-        blobs.append(buffer.getvalue())
-        return {"$a": len(blobs) - 1}
+        blobs.append(array.tobytes())
+        return {"$a": [len(blobs) - 1, array.dtype.str, list(array.shape)]}
     if isinstance(obj, list):
         return [_to_tree(v, blobs, depth + 1) for v in obj]
     if isinstance(obj, dict):
@@ -134,7 +134,7 @@ def decode(payload: bytes, caps: Caps = Caps()) -> Any:
         return _from_tree(tree, blobs, budget, 0)
     except ProtocolError:
         raise
-    except Exception as exc:  # any malformed payload: truncated, bad JSON, bad .npy
+    except Exception as exc:  # any malformed payload: truncated, bad JSON, bad numbers
         raise ProtocolError(f"malformed message ({type(exc).__name__})") from None
 
 
@@ -176,16 +176,23 @@ def _from_tree(tree: Any, blobs: list[bytes], budget: list[int], depth: int) -> 
     raise ProtocolError("unexpected tag in message")
 
 
-def _load_array(blobs: list[bytes], index: Any, budget: list[int]) -> np.ndarray:
-    if not isinstance(index, int) or not 0 <= index < len(blobs):
+def _load_array(blobs: list[bytes], node: Any, budget: list[int]) -> np.ndarray:
+    if not (isinstance(node, list) and len(node) == 3 and isinstance(node[0], int) and 0 <= node[0] < len(blobs)):
         raise ProtocolError("bad array reference")
-    array = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
-    if type(array) is not np.ndarray or array.dtype.kind not in _ACCEPTED_KINDS or array.dtype.fields:
+    index, dtype_name, shape = node
+    if not isinstance(dtype_name, str) or not _DTYPE.match(dtype_name):
         raise ProtocolError("array of an unaccepted type")
-    budget[0] -= array.size
+    if not (isinstance(shape, list) and len(shape) <= MAX_DEPTH
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
+        raise ProtocolError("bad array shape")
+    dtype = np.dtype(dtype_name)
+    size = math.prod(shape)
+    budget[0] -= size
     if budget[0] < 0:
         raise ProtocolError("result arrays exceed the size limit")
-    return array.astype(np.float64)
+    if size * dtype.itemsize != len(blobs[index]):
+        raise ProtocolError("array bytes do not match its shape")
+    return np.frombuffer(blobs[index], dtype=dtype, count=size).reshape(shape).astype(np.float64)
 
 
 # -- framing over file descriptors --------------------------------------------

@@ -24,10 +24,12 @@ import os
 import socket
 import subprocess
 import sys
+import shutil
 import tempfile
 import threading
 import traceback
 from dataclasses import replace
+from pathlib import Path
 
 from .launcher import PACKAGE_ROOT, Slot, WorkerHandle, WorkerSpec, kill_group, open_channels, open_output, worker_env
 from .worker import WorkerConfig, run as run_worker
@@ -51,38 +53,47 @@ class ZygoteLauncher:
     def __init__(self, keep_spare: bool = True) -> None:
         self._keep_spare = keep_spare
         self._home = tempfile.mkdtemp(prefix="grader-zygote-")
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one request at a time on the socket
         self._spare: tuple[WorkerSpec, WorkerHandle] | None = None
+        self._refill: threading.Thread | None = None
         self._socket, self._process = self._spawn()
 
     def start(self, spec: WorkerSpec) -> WorkerHandle:
-        """A sandboxed worker for ``spec``: the warm spare if it fits, then start the next spare."""
-        spare, self._spare = self._spare, None
+        """A sandboxed worker for ``spec``: the warm spare if it fits; the next spare is forked in the background."""
+        spare = self._take_spare()
         if spare is not None and spare[0] != spec:
             spare[1].close()
             spare = None
         handle = spare[1] if spare is not None else self._fork(spec)
         if self._keep_spare:
-            try:
-                self._spare = (spec, self._fork(spec))
-            except OSError:
-                self._spare = None
+            self._refill = threading.Thread(target=self._make_spare, args=(spec,), daemon=True)
+            self._refill.start()
         return handle
 
     def close(self) -> None:
-        if self._spare is not None:
-            self._spare[1].close()
-            self._spare = None
+        spare = self._take_spare()
+        if spare is not None:
+            spare[1].close()
         self._socket.close()  # the zygote kills its remaining workers and exits on end of input
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover
             kill_group(self._process.pid)
             self._process.wait()
+        shutil.rmtree(self._home, ignore_errors=True)
+
+    def _take_spare(self) -> tuple[WorkerSpec, WorkerHandle] | None:
+        if self._refill is not None:
+            self._refill.join()
+            self._refill = None
+        spare, self._spare = self._spare, None
+        return spare
+
+    def _make_spare(self, spec: WorkerSpec) -> None:
         try:
-            os.rmdir(self._home)
+            self._spare = (spec, self._fork(spec))
         except OSError:
-            pass
+            self._spare = None
 
     # -- talking to the zygote ---------------------------------------------------
 
@@ -121,14 +132,16 @@ class ZygoteLauncher:
         finally:
             for fd in (*child_fds, *output_fds):
                 os.close(fd)
-        return WorkerHandle(pid, slot, parent_fds[0], parent_fds[1], lambda: self._end(pid))
+        return WorkerHandle(pid, slot, parent_fds[0], parent_fds[1], lambda: self._end(pid, slot))
 
-    def _end(self, pid: int) -> None:
+    def _end(self, pid: int, slot: Slot) -> None:
+        """Ask the zygote to kill, reap and clean up a worker; the grader does not wait for it."""
         with self._lock:
             try:
-                socket.send_fds(self._socket, [json.dumps({"op": "end", "pid": pid}).encode()], [])
+                self._socket.send(json.dumps({"op": "end", "pid": pid, "slot": str(slot.folder)}).encode())
             except OSError:
                 kill_group(pid)
+                slot.remove()
 
     def _send(self, request: dict, fds: list[int]) -> dict:
         """One request and its answer; a dead zygote is restarted once."""
@@ -156,7 +169,9 @@ def serve(control_fd: int) -> None:
     """Main loop of the zygote process (runs under ``python -I`` with a clean environment)."""
     import numpy  # noqa: F401  - imported once here, inherited by every worker
 
-    from . import isolation  # noqa: F401  - used by every worker; import it once
+    from .isolation import preload
+
+    preload()
 
     control = socket.socket(fileno=control_fd)
     control.sendall(json.dumps({"ready": True}).encode())
@@ -177,6 +192,7 @@ def serve(control_fd: int) -> None:
             elif int(request["pid"]) in children:
                 _end_child(int(request["pid"]))
                 children.discard(int(request["pid"]))
+                Slot(Path(request["slot"])).remove()
     finally:
         for pid in children:
             _end_child(pid)

@@ -44,6 +44,8 @@ def bomb():
                 break
             held += len(chunk)
     os.close(read_fd)
+    alive = sum(1 for pid in pids if os.waitpid(pid, os.WNOHANG) == (0, 0))
+    held = min(held, alive)  # a child that filled its block and was then killed no longer holds it
     for pid in pids:
         try:
             os.kill(pid, 9)
