@@ -66,7 +66,16 @@ def grade(rubric: Rubric, reference: Reference, runner: SubmissionRunner) -> Gra
         stderr=output.stderr,
         problem=headline,
         execution_time=time.monotonic() - started,
+        warnings=_sandbox_warnings(runner),
     )
+
+
+def _sandbox_warnings(runner: SubmissionRunner) -> tuple[str, ...]:
+    missing = runner.missing_layers()
+    if not missing:
+        return ()
+    return (f"warning: the sandbox runs without {', '.join(missing)} on this machine; "
+            "see `grade doctor` and the README's security model",)
 
 
 def grade_submission(rubric: Rubric, reference: Reference, submission: Path, launcher: Launcher,

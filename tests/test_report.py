@@ -46,3 +46,18 @@ def test_gradescope_document():
     assert second["output"].splitlines() == ["reference: wrong on 21 of 21 case(s)", "  inputs: W=[[1.]]",
                                              "  likely cause: transposed"]
     assert "hello [bold]world[/bold]" in document["output"]
+
+
+def test_missing_sandbox_layers_become_one_warning():
+    from grader.grading import _sandbox_warnings
+
+    class Runner:
+        def __init__(self, missing):
+            self.missing = missing
+
+        def missing_layers(self):
+            return self.missing
+
+    assert _sandbox_warnings(Runner([])) == ()
+    (warning,) = _sandbox_warnings(Runner(["landlock", "seccomp"]))
+    assert "without landlock, seccomp" in warning and "grade doctor" in warning

@@ -221,3 +221,11 @@ def test_zygote_survives_rapid_restarts(write):
                 assert float(runner.call("f", []).value) == 1.0
     finally:
         launcher.close()
+
+
+def test_the_worker_reports_its_sandbox_layers(run):
+    runner = run("def f():\n    return 1.0\n")
+    assert runner.import_error() is None
+    names = [name for name, _, _ in runner.layers]
+    assert "rlimits" in names and "landlock" in names and "memory cgroup" in names
+    assert set(runner.missing_layers()) <= set(names)

@@ -60,6 +60,8 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
     finally:
         launcher.close()
+    for warning in result.warnings:
+        print(f"grade: {warning}", file=sys.stderr)
     write_report(result, options.format, options.output)
     return exit_status(result.score, result.max_score, options.fail_under)
 

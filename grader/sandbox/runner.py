@@ -91,7 +91,11 @@ class SubmissionRunner:
         self._deadline: float | None = None
         self._stdout = bytearray()
         self._stderr = bytearray()
-        self.layers: tuple = ()
+        self.layers: tuple[tuple[str, bool, str], ...] = ()  # (name, active, detail) as the worker reported
+
+    def missing_layers(self) -> list[str]:
+        """Sandbox layers the worker could not apply on this machine."""
+        return [str(name) for name, active, _ in self.layers if not active]
 
     # -- lifecycle -----------------------------------------------------------
 
