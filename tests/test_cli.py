@@ -30,6 +30,7 @@ def test_correct_sample_gets_full_marks_as_valid_gradescope_json(rubric):
     jsonschema.validate(document, GRADESCOPE_SCHEMA)
     assert document["score"] == sum(t["max_score"] for t in document["tests"]) > 0
     assert all(t["status"] == "passed" for t in document["tests"])
+    assert not any("extra_data" in t for t in document["tests"]), "a correct submission got a diagnosis"
     assert len({t["number"] for t in document["tests"]}) == len(document["tests"])
 
 
