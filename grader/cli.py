@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[name](args)
     except SystemExit as exc:  # argparse: --help (0) or a usage error it has already printed (2)
-        return EXIT_USAGE if exc.code else EXIT_OK
+        return exc.code if isinstance(exc.code, int) else (EXIT_USAGE if exc.code else EXIT_OK)
     except KeyboardInterrupt:
         print("grade: interrupted", file=sys.stderr)
         return 130

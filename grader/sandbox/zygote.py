@@ -41,7 +41,7 @@ _FDS = 4
 
 
 class ZygoteLauncher:
-    """Fork workers from a zygote process (Linux and macOS), keeping one spare started."""
+    """Fork workers from a zygote process (where Unix SEQPACKET sockets exist, i.e. Linux), keeping a spare."""
 
     name = "zygote"
 
