@@ -789,6 +789,7 @@ def enter_sandbox(spec: SandboxSpec) -> list[LayerStatus]:
     return _enter_linux(spec)
 
 
+@functools.lru_cache(maxsize=1)
 def python_paths() -> tuple[str, ...]:
     """What the interpreter needs to import modules: its prefixes, site-packages and the system's shared
     libraries (numpy's extensions load libstdc++ from there). Not sys.path: it may hold the grader's checkout."""
