@@ -34,7 +34,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from grader.sandbox.launcher import SpawnLauncher  # noqa: E402
-from grader.sandbox.runner import RunLimits, SubmissionRunner  # noqa: E402
+from grader.sandbox.runner import SubmissionRunner  # noqa: E402
+from grader.sandbox.slots import SubmissionFiles  # noqa: E402
 from grader.sandbox.zygote import ZygoteLauncher  # noqa: E402
 
 SUBMISSION = "import numpy as np\n\ndef f(x):\n    return x @ x.T\n"
@@ -43,7 +44,7 @@ SUBMISSION = "import numpy as np\n\ndef f(x):\n    return x @ x.T\n"
 def grade_once(path: Path, launcher, pause: float = 0.0) -> float:
     time.sleep(pause)
     started = time.perf_counter()
-    with SubmissionRunner(path, RunLimits(), launcher) as runner:
+    with SubmissionRunner(SubmissionFiles.single(path.read_bytes()), launcher) as runner:
         outcome = runner.call("f", [np.ones((4, 3))])
     elapsed = time.perf_counter() - started
     assert outcome.ok, (launcher.name, outcome.error, bytes(runner._stderr[:2000]).decode())

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
-from .rubric.model import Draw, Function, Param, Rubric
+from .rubric.model import Draw, Function, Param, Rubric, infer_dims
 
 _DISTINCT_TRIES = 200
 
@@ -27,44 +27,18 @@ class Case:
     label: str  # "handout" or "random #3"
     args: Mapping[str, np.ndarray]
     dims: Mapping[str, int]
+    index: int = -1  # k of random case k (0-based); -1 for a named case
 
     @property
     def is_random(self) -> bool:
-        return self.label.startswith("random")
-
-
-class CaseError(ValueError):
-    """A named case whose values do not fit the declared parameter shapes."""
-
-
-def as_float_array(value: Any) -> np.ndarray:
-    return np.array(value, dtype=np.float64)
+        return self.index >= 0
 
 
 def named_case(rubric: Rubric, function: Function, name: str) -> Case:
     """The handout's case ``name`` restricted to ``function``'s parameters."""
     values = rubric.cases[name]
-    args = {p.name: as_float_array(values[p.name]) for p in function.params}
+    args = {p.name: np.array(values[p.name], dtype=np.float64) for p in function.params}
     return Case(name, args, infer_dims(function, args))
-
-
-def infer_dims(function: Function, args: Mapping[str, np.ndarray]) -> dict[str, int]:
-    """Read the named dimensions off concrete arguments; raise on a contradiction."""
-    dims: dict[str, int] = {}
-    for param in function.params:
-        actual = np.shape(args[param.name])
-        if len(actual) != len(param.shape.dims):
-            raise CaseError(f"parameter '{param.name}' has shape {actual}, declared {param.shape}")
-        for expr, size in zip(param.shape.dims, actual):
-            value = size - expr.offset
-            if expr.name is None:
-                if size != expr.offset:
-                    raise CaseError(f"parameter '{param.name}' has shape {actual}, declared {param.shape}")
-            elif dims.setdefault(expr.name, value) != value:
-                raise CaseError(
-                    f"parameter '{param.name}' has shape {actual}, which contradicts {expr.name} = {dims[expr.name]}"
-                )
-    return dims
 
 
 def random_case(rubric: Rubric, function: Function, k: int) -> Case:
@@ -72,7 +46,7 @@ def random_case(rubric: Rubric, function: Function, k: int) -> Case:
     rng = np.random.default_rng([rubric.seed, zlib.crc32(function.name.encode()), k])
     dims = _draw_dims(rng, _dimension_names(function), rubric.dimensions)
     args = {p.name: _draw_param(rng, p, dims) for p in function.params}
-    return Case(f"random #{k + 1}", args, dims)
+    return Case(f"random #{k + 1}", args, dims, k)
 
 
 def random_cases(rubric: Rubric, function: Function, count: int) -> list[Case]:

@@ -1,49 +1,44 @@
 """The ``grade`` command: ``grade SUBMISSION --rubric RUBRIC`` and its sub-commands.
 
-Exit status: 0 full marks (or at least ``--fail-under``), 1 points lost,
-2 usage or rubric error, 3 internal error. No traceback ever reaches the user
-(set ``GRADER_DEBUG=1`` to see one).
+Exit status (see ``exit_codes``): 0 full marks (or at least ``--fail-under``), 1 points
+lost, 2 usage or rubric error, 3 could not grade (a fault of ours). No traceback ever
+reaches the user (set ``GRADER_DEBUG=1`` to see one). Only the chosen sub-command is
+imported: ``grade stub`` never loads the sandbox, and JSON output never loads rich.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
-from typing import Callable, Sequence
+from typing import Sequence
 
 from . import __version__
+from .exit_codes import ExitCode
 
-EXIT_OK, EXIT_POINTS_LOST, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-def _commands() -> dict[str, Callable[[list[str]], int]]:
-    from .commands import check, doctor, grade, stub
-
-    return {"grade": grade.main, "check": check.main, "doctor": doctor.main, "stub": stub.main}
+SUBCOMMANDS = ("check", "doctor", "stub")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args in (["--version"], ["-V"]):
         print(f"grade {__version__}")
-        return EXIT_OK
-    commands = _commands()
-    name = args[0] if args and args[0] in commands and args[0] != "grade" else "grade"
-    if args and args[0] == "grade":
-        args = args[1:]
-    elif name != "grade":
-        args = args[1:]
+        return ExitCode.OK
+    name = "grade"
+    if args and args[0] in (*SUBCOMMANDS, "grade"):
+        name, args = args[0], args[1:]
     try:
-        return commands[name](args)
+        command = importlib.import_module(f"{__package__}.commands.{name}")
+        return int(command.main(args))
     except SystemExit as exc:  # argparse: --help (0) or a usage error it has already printed (2)
-        return exc.code if isinstance(exc.code, int) else (EXIT_USAGE if exc.code else EXIT_OK)
+        return exc.code if isinstance(exc.code, int) else (ExitCode.USAGE_ERROR if exc.code else ExitCode.OK)
     except KeyboardInterrupt:
         print("grade: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if os.environ.get("GRADER_DEBUG"):
             traceback.print_exc()
         print(f"grade: internal error: {type(exc).__name__}: {exc} (set GRADER_DEBUG=1 for details)",
               file=sys.stderr)
-        return EXIT_INTERNAL
+        return ExitCode.COULD_NOT_GRADE

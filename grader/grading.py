@@ -1,73 +1,119 @@
-"""Grade one submission: run every part of the rubric against the student's sandboxed answers.
+"""Grade one submission: gather the evidence of every part, then judge it.
 
-The pipeline: rubric (already loaded) → cases → sandbox calls → checks → results.
-The student's values arrive from the sandbox as plain arrays; the reference runs
-here, in the grader's process, on copies of the same inputs.
+The pipeline: rubric (already loaded) → cases → sandbox calls and reference values
+(the session) → checks → results. Parts are gathered function by function (all of a
+function's cases in one round trip) and reported in the rubric's order.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
-from pathlib import Path
+from collections import defaultdict
 
-from .checks.claims import evaluate_claim
-from .checks.values import run_check
-from .reference import Reference
+from .checks.claims import plan_claim
+from .checks.values import CaseVerdict, judge, summarize, uses
 from .results import CheckResult, GradeResult, PartResult, QuestionResult
-from .rubric.model import Part, Rubric
-from .sandbox.launcher import Launcher
-from .sandbox.runner import RunLimits, SubmissionRunner
+from .rubric.model import CallTarget, CheckedPart, ClaimPart, Function, Part, Rubric
+from .sandbox.runner import StudentError, SubmissionRunner
 from .session import Session
+from .reference import Reference
+
+PartKey = tuple[str, str]  # (question id, part id)
 
 
-def grade_part(part: Part, session: Session) -> PartResult:
-    checks = evaluate_claim(part, session) if part.claim else [run_check(c, part, session) for c in part.checks]
+def grade(rubric: Rubric, reference: Reference, runner: SubmissionRunner, submission: str) -> GradeResult:
+    """Grade the submission behind ``runner`` against ``rubric``; ``submission`` names it in the report.
+
+    Raises ``SandboxFault`` when the sandbox cannot run it (a fault of the machine, not a grade).
+    """
+    started = time.monotonic()
+    problem = runner.import_error()
+    if problem is not None:
+        checks = {key: [_not_imported(problem)] for key in _keys(rubric)}
+    else:
+        checks = _judge_all(rubric, Session(rubric, reference, runner))
+    output = runner.output()
+    return GradeResult(
+        submission=submission,
+        rubric=str(rubric.path),
+        title=rubric.title,
+        questions=_questions(rubric, checks),
+        stdout=output.stdout,
+        stderr=output.stderr,
+        problem=_headline(problem),
+        execution_time=time.monotonic() - started,
+        warnings=_sandbox_warnings(runner),
+        layers=tuple((layer.name, layer.active) for layer in runner.layers),
+    )
+
+
+def _judge_all(rubric: Rubric, session: Session) -> dict[PartKey, list[CheckResult]]:
+    verdicts: dict[tuple[PartKey, int], list[CaseVerdict]] = defaultdict(list)
+    keys = {id(part): (question.id, part.id) for question, part in rubric.parts()}
+    for function, parts in _calling_parts(rubric):
+        for item in session.observe_function(function, parts):
+            part, observation = item.part, item.observation
+            for index, check in enumerate(part.checks):
+                if uses(check, observation.case):
+                    verdicts[(keys[id(part)], index)].append(judge(check, part, observation, rubric))
+    checks: dict[PartKey, list[CheckResult]] = {}
+    for question, part in rubric.parts():
+        key = (question.id, part.id)
+        if isinstance(part, ClaimPart):
+            checks[key] = [session.run_plan(plan_claim(part, rubric))]
+            continue
+        if not isinstance(part.target, CallTarget):
+            observation = session.observe_constant(part)
+            for index, check in enumerate(part.checks):
+                verdicts[(key, index)].append(judge(check, part, observation, rubric))
+        checks[key] = [summarize(check, verdicts[(key, index)]) for index, check in enumerate(part.checks)]
+    return checks
+
+
+def _calling_parts(rubric: Rubric) -> list[tuple[Function, list[CheckedPart]]]:
+    """The checked parts that call each function, functions in the order the rubric first grades them."""
+    grouped: dict[str, list[CheckedPart]] = {}
+    for _, part in rubric.parts():
+        if isinstance(part, CheckedPart) and isinstance(part.target, CallTarget):
+            grouped.setdefault(part.target.function, []).append(part)
+    return [(rubric.functions[name], parts) for name, parts in grouped.items()]
+
+
+def _questions(rubric: Rubric, checks: dict[PartKey, list[CheckResult]]) -> tuple[QuestionResult, ...]:
+    return tuple(QuestionResult(q.id, q.title, tuple(_part_result(rubric, q.id, p, checks[(q.id, p.id)])
+                                                     for p in q.parts))
+                 for q in rubric.questions)
+
+
+def _part_result(rubric: Rubric, question_id: str, part: Part, checks: list[CheckResult]) -> PartResult:
     total_weight = sum(c.weight for c in checks) or 1.0
     fraction = sum(c.score * c.weight for c in checks) / total_weight
-    return PartResult("", part.id, part.title, part.points, round(part.points * fraction, 6), tuple(checks),
-                      part.visibility, _upstream_notes(part, session))
+    return PartResult(question_id, part.id, part.title, part.points, round(part.points * fraction, 6), tuple(checks),
+                      part.visibility, _upstream_notes(rubric, part))
 
 
-def _upstream_notes(part: Part, session: Session) -> tuple[str, ...]:
+def _upstream_notes(rubric: Rubric, part: Part) -> tuple[str, ...]:
     """Say which arguments were the correct values of earlier parts (carried errors are not counted twice)."""
-    if part.target is None or part.target.kind != "call":
+    if not (isinstance(part, CheckedPart) and isinstance(part.target, CallTarget)):
         return ()
-    given = [p for p in session.rubric.functions[part.target.name].params if p.upstream]
+    given = [p for p in rubric.functions[part.target.function].params if p.upstream]
     return tuple(f"{p.name} was given as the correct value from part {p.upstream}: a mistake there is not "
                  f"counted again here" for p in given)
 
 
-def grade(rubric: Rubric, reference: Reference, runner: SubmissionRunner) -> GradeResult:
-    """Grade the submission behind ``runner`` against ``rubric``."""
-    started = time.monotonic()
-    session = Session(rubric, reference, runner)
-    problem = runner.import_error()
-    questions = []
-    for question in rubric.questions:
-        parts = []
-        for part in question.parts:
-            if problem is not None:
-                result = _not_graded(part, problem.message, problem.details)
-            else:
-                result = grade_part(part, session)
-            parts.append(replace(result, question_id=question.id))
-        questions.append(QuestionResult(question.id, question.title, tuple(parts)))
-    output = runner.output()
-    headline = ""
-    if problem is not None:
-        headline = problem.message + (f"\n{problem.details}" if problem.details else "")
-    return GradeResult(
-        submission=str(runner.submission),
-        rubric=str(rubric.path),
-        title=rubric.title,
-        questions=tuple(questions),
-        stdout=output.stdout,
-        stderr=output.stderr,
-        problem=headline,
-        execution_time=time.monotonic() - started,
-        warnings=_sandbox_warnings(runner),
-    )
+def _keys(rubric: Rubric) -> list[PartKey]:
+    return [(q.id, p.id) for q, p in rubric.parts()]
+
+
+def _not_imported(problem: StudentError) -> CheckResult:
+    lines = tuple(line for line in problem.details.splitlines() if line.strip())
+    return CheckResult("import", 0.0, 1.0, problem.message, lines)
+
+
+def _headline(problem: StudentError | None) -> str:
+    if problem is None:
+        return ""
+    return problem.message + (f"\n{problem.details}" if problem.details else "")
 
 
 def _sandbox_warnings(runner: SubmissionRunner) -> tuple[str, ...]:
@@ -76,17 +122,3 @@ def _sandbox_warnings(runner: SubmissionRunner) -> tuple[str, ...]:
         return ()
     return (f"warning: the sandbox runs without {', '.join(missing)} on this machine; "
             "see `grade doctor` and the README's security model",)
-
-
-def grade_submission(rubric: Rubric, reference: Reference, submission: Path, launcher: Launcher,
-                     hidden_paths: tuple[str, ...] = ()) -> GradeResult:
-    """Grade one file in a fresh sandboxed runner with the rubric's time limits."""
-    limits = RunLimits(call_timeout=rubric.defaults.call_timeout, total_timeout=rubric.defaults.total_timeout)
-    with SubmissionRunner(submission, limits, launcher, hidden_paths=hidden_paths) as runner:
-        return grade(rubric, reference, runner)
-
-
-def _not_graded(part: Part, message: str, details: str) -> PartResult:
-    lines = tuple(line for line in details.splitlines() if line.strip())
-    check = CheckResult("import", 0.0, 1.0, message, lines)
-    return PartResult("", part.id, part.title, part.points, 0.0, (check,), part.visibility)

@@ -1,62 +1,134 @@
-"""The course's reference implementation, loaded in the grader's own (trusted) process."""
+"""The course's reference implementation, run in a trusted child process, its answers cached.
+
+The grader never executes the reference in its own process: a reference that loops,
+calls ``exit()`` or crashes would otherwise hang or end the grader (and a CI gate
+would read exit 0). It runs through the same protocol as a student's worker, without
+the sandbox, with a per-call time limit; anything going wrong there is the rubric's
+fault (:class:`ReferenceImplementationError`, exit 2), never the student's. Answers
+are cached by (function, case), so a batch computes each reference value once.
+"""
 
 from __future__ import annotations
 
-import importlib.util
-import zlib
-from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 from typing import Any, Sequence
 
 import numpy as np
 
+from .cases import Case
 from .rubric.errors import RubricError
-from .rubric.model import Rubric
+from .rubric.model import CheckedPart, Rubric
+from .sandbox.limits import Limits
+from .sandbox.runner import CallOutcome, SandboxFault, SubmissionRunner
+from .sandbox.slots import Launcher, SubmissionFiles
+from .sandbox.trusted import TrustedLauncher
+
+_CACHE_BYTES = 64 << 20
+_MIN_CALL_SECONDS = 10.0
 
 
 class ReferenceImplementationError(RubricError):
-    """The reference implementation is missing something or raised: the rubric's fault, not the student's."""
+    """The reference implementation is missing something, raised, hung or exited: the rubric's fault."""
 
 
-@dataclass(frozen=True)
 class Reference:
-    path: Path
-    module: ModuleType
+    """Answers of the reference implementation (and of the rubric's declared mistakes) on given cases."""
 
-    def has(self, name: str) -> bool:
-        return hasattr(self.module, name)
-
-    def call(self, name: str, args: Sequence[np.ndarray]) -> Any:
+    def __init__(self, rubric: Rubric, launcher: Launcher | None = None) -> None:
+        self.path = rubric.reference
         try:
-            return getattr(self.module, name)(*[_plain(a) for a in args])
-        except Exception as exc:
-            raise ReferenceImplementationError(self.path, None, (), f"{name}() raised {type(exc).__name__}: {exc}") from None
+            source = self.path.read_bytes()
+        except OSError as exc:
+            raise ReferenceImplementationError(self.path, None, (), f"cannot read reference: {exc.strerror}") from None
+        call_seconds = max(_MIN_CALL_SECONDS, 5 * rubric.defaults.call_timeout)
+        limits = Limits(call_timeout=call_seconds, import_timeout=max(30.0, call_seconds), total_timeout=1e9)
+        self._runner = SubmissionRunner(SubmissionFiles.single(source), launcher or TrustedLauncher(), limits)
+        self._cache: dict[tuple[str, str], Any] = {}
+        self._cached_bytes = 0
+        self._require(_needed_names(rubric))
+
+    def close(self) -> None:
+        self._runner.close()
+
+    def __enter__(self) -> "Reference":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def outputs(self, function: str, cases: Sequence[Case], params: Sequence[str]) -> list[Any]:
+        """The raw return values of ``function`` on ``cases`` (arguments in ``params`` order)."""
+        missing = [c for c in cases if (function, c.label) not in self._cache]
+        if missing:
+            outcomes = self._run(lambda: self._runner.call_many(function, [[c.args[p] for p in params]
+                                                                            for c in missing]))
+            for case, outcome in zip(missing, outcomes):
+                self._store((function, case.label), self._value(outcome, f"{function}() on {case.label}"))
+        return [self._cache[(function, c.label)] for c in cases]
 
     def constant(self, name: str) -> Any:
-        return getattr(self.module, name)
+        if (name, "") not in self._cache:
+            outcome = self._run(lambda: self._runner.constant(name))
+            self._store((name, ""), self._value(outcome, name))
+        return self._cache[(name, "")]
+
+    def fail(self, message: str) -> ReferenceImplementationError:
+        return ReferenceImplementationError(self.path, None, (), message)
+
+    def _require(self, names: list[str]) -> None:
+        """Check up front that the reference defines every function, constant and declared mistake."""
+        failure = self._run(self._runner.import_error)
+        if failure is not None:
+            raise self.fail(f"cannot import reference: {failure.message}" + _detail(failure.details))
+        worker = self._runner
+        outcome = self._run(lambda: _ask_has(worker, names))
+        found = set(self._value(outcome, "its names") or ())
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise self.fail(f"the reference defines no '{missing[0]}'")
+
+    def _run(self, action):
+        try:
+            return action()
+        except SandboxFault as fault:
+            raise self.fail(f"cannot run the reference: {fault}") from None
+
+    def _value(self, outcome: CallOutcome, what: str) -> Any:
+        if not outcome.ok:
+            error = outcome.error
+            if error.kind == "timeout":
+                raise self.fail(f"{what}: the reference did not finish within {self._runner.limits.call_timeout:g} s")
+            raise self.fail(f"{what}: {error.message}" + _detail(error.details))
+        return outcome.value
+
+    def _store(self, key: tuple[str, str], value: Any) -> None:
+        size = _nbytes(value)
+        while self._cache and self._cached_bytes + size > _CACHE_BYTES:
+            oldest = next(iter(self._cache))
+            self._cached_bytes -= _nbytes(self._cache.pop(oldest))
+        self._cache[key] = value
+        self._cached_bytes += size
 
 
-def _plain(array: np.ndarray) -> Any:
-    array = np.array(array, dtype=np.float64)  # a copy: the reference may not mutate the grader's cases
-    return float(array) if array.ndim == 0 else array
+def _ask_has(runner: SubmissionRunner, names: list[str]) -> CallOutcome:
+    return runner.query({"op": "has", "names": names})
 
 
-def load_reference(rubric: Rubric) -> Reference:
-    """Import the rubric's reference file and check it provides the whole interface."""
-    path = rubric.reference
-    name = f"_grader_reference_{zlib.crc32(str(path).encode()):08x}"
-    try:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise ReferenceImplementationError(path, getattr(exc, "lineno", None), (), f"cannot import reference: "
-                              f"{type(exc).__name__}: {exc}") from None
-    reference = Reference(path, module)
+def _needed_names(rubric: Rubric) -> list[str]:
     needed = [*rubric.functions, *rubric.constants]
-    needed += [m.function for _, part in rubric.parts() for m in part.mistakes]
-    missing = [n for n in needed if not reference.has(n)]
-    if missing:
-        raise ReferenceImplementationError(path, None, (), f"the reference defines no '{missing[0]}'")
-    return reference
+    needed += [m.function for _, part in rubric.parts() if isinstance(part, CheckedPart) for m in part.mistakes]
+    return list(dict.fromkeys(needed))
+
+
+def _detail(details: str) -> str:
+    lines = [line.strip() for line in details.splitlines() if line.strip()]
+    return f" ({lines[-1]})" if lines else ""
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    return 64

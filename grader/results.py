@@ -1,8 +1,32 @@
-"""What grading produces: scores per check, part and question, ready to render."""
+"""What grading produces: scores per check, part and question, the reasons, ready to render.
+
+Everything here is frozen plain data with a versioned JSON round trip, so a result can
+be stored (a gradebook), sent between processes (a cluster) and rendered later by any
+report. Reports read these types and nothing else.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping
+
+RESULT_FORMAT = "grader.result/1"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The likely mistake behind a lost point: a stable class and one sentence for the student."""
+
+    kind: str  # a generic class ("transposed", "scaled", ...) or a rubric-declared mistake's name
+    message: str
+    declared: bool = False  # declared by the rubric (a known wrong implementation), not generic
+
+    @property
+    def label(self) -> str:
+        """The machine-readable class: ``transposed``, or ``mistake:<name>`` for a declared mistake."""
+        return f"mistake:{self.kind}" if self.declared else self.kind
 
 
 @dataclass(frozen=True)
@@ -14,11 +38,37 @@ class CheckResult:
     weight: float
     summary: str
     details: tuple[str, ...] = ()
-    diagnosis: str | None = None  # stable class of the likely mistake, e.g. "transposed"
+    finding: Finding | None = None
 
     @property
     def passed(self) -> bool:
         return self.score >= 1.0
+
+    @property
+    def diagnosis(self) -> str | None:
+        return self.finding.label if self.finding else None
+
+
+class ReasonKind(enum.Enum):
+    SUMMARY = "summary"  # what a failed check found
+    DETAIL = "detail"  # supporting lines: inputs, a traceback
+    CAUSE = "cause"  # the likely mistake
+    NOTE = "note"  # context, e.g. which arguments were given as correct
+
+
+_REASON_PREFIX = {ReasonKind.SUMMARY: "", ReasonKind.DETAIL: "  ", ReasonKind.CAUSE: "  likely cause: ",
+                  ReasonKind.NOTE: "note: "}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of why a part lost points."""
+
+    kind: ReasonKind
+    text: str
+
+    def __str__(self) -> str:
+        return _REASON_PREFIX[self.kind] + self.text
 
 
 @dataclass(frozen=True)
@@ -42,20 +92,28 @@ class PartResult:
             return "passed"
         return "partial" if self.score > 0 else "failed"
 
-    def reasons(self) -> list[str]:
-        """Why points were lost, check by check; a detail already given is not repeated."""
-        lines: list[str] = []
-        seen: set[str] = set()
+    @property
+    def diagnoses(self) -> tuple[str, ...]:
+        """The distinct mistake classes of the failed checks, in order."""
+        return tuple(dict.fromkeys(c.diagnosis for c in self.checks if c.diagnosis))
+
+    def reasons(self) -> list[Reason]:
+        """Why points were lost, check by check; a detail or cause already given is not repeated."""
+        lines: list[Reason] = []
+        seen: set[Reason] = set()
         for check in self.checks:
             if check.passed:
                 continue
-            lines.append(f"{check.kind}: {check.summary}")
-            for detail in check.details:
-                if detail not in seen:
-                    seen.add(detail)
-                    lines.append(f"  {detail}")
+            lines.append(Reason(ReasonKind.SUMMARY, f"{check.kind}: {check.summary}"))
+            extra = [Reason(ReasonKind.DETAIL, d) for d in check.details]
+            if check.finding is not None:
+                extra.append(Reason(ReasonKind.CAUSE, check.finding.message))
+            for reason in extra:
+                if reason not in seen:
+                    seen.add(reason)
+                    lines.append(reason)
         if lines:
-            lines.extend(f"note: {note}" for note in self.notes)
+            lines.extend(Reason(ReasonKind.NOTE, note) for note in self.notes)
         return lines
 
 
@@ -76,6 +134,8 @@ class QuestionResult:
 
 @dataclass(frozen=True)
 class GradeResult:
+    """A graded submission: a score for every part, with the reasons (the student's failures are grades)."""
+
     submission: str
     rubric: str
     title: str
@@ -85,6 +145,7 @@ class GradeResult:
     problem: str = ""  # a submission-wide failure, e.g. a syntax error, shown first
     execution_time: float = 0.0
     warnings: tuple[str, ...] = ()
+    layers: tuple[tuple[str, bool], ...] = ()  # the sandbox layers and whether each was in force
 
     @property
     def score(self) -> float:
@@ -96,3 +157,58 @@ class GradeResult:
 
     def parts(self) -> list[PartResult]:
         return [p for q in self.questions for p in q.parts]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": RESULT_FORMAT, "status": "graded", **asdict(self)}
+
+
+@dataclass(frozen=True)
+class CouldNotGrade:
+    """A fault of ours (disk, temp folder, sandbox start, the reference): no grade was given."""
+
+    submission: str
+    rubric: str
+    reason: str  # one line that says what failed and that it is not the student's fault
+    kind: str = "internal"  # "sandbox" | "disk" | "reference" | "internal"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": RESULT_FORMAT, "status": "could_not_grade", **asdict(self)}
+
+
+Outcome = GradeResult | CouldNotGrade
+
+
+def outcome_to_json(outcome: Outcome) -> str:
+    """The versioned JSON form of a result (the full result, not a report's subset)."""
+    return json.dumps(outcome.to_dict(), ensure_ascii=False, allow_nan=False)
+
+
+def outcome_from_json(text: str) -> Outcome:
+    """Read :func:`outcome_to_json`'s output back; ValueError for another format or version."""
+    return outcome_from_dict(json.loads(text))
+
+
+def outcome_from_dict(raw: Mapping[str, Any]) -> Outcome:
+    if raw.get("format") != RESULT_FORMAT:
+        raise ValueError(f"not a {RESULT_FORMAT} document (format {raw.get('format')!r})")
+    fields = {k: v for k, v in raw.items() if k not in ("format", "status")}
+    if raw.get("status") == "could_not_grade":
+        return CouldNotGrade(**fields)
+    fields["questions"] = tuple(_question(q) for q in fields["questions"])
+    fields["warnings"] = tuple(fields.get("warnings", ()))
+    fields["layers"] = tuple((str(name), bool(active)) for name, active in fields.get("layers", ()))
+    return GradeResult(**fields)
+
+
+def _question(raw: Mapping[str, Any]) -> QuestionResult:
+    return QuestionResult(raw["id"], raw["title"], tuple(_part(p) for p in raw["parts"]))
+
+
+def _part(raw: Mapping[str, Any]) -> PartResult:
+    fields = dict(raw, checks=tuple(_check(c) for c in raw["checks"]), notes=tuple(raw.get("notes", ())))
+    return PartResult(**fields)
+
+
+def _check(raw: Mapping[str, Any]) -> CheckResult:
+    finding = Finding(**raw["finding"]) if raw.get("finding") else None
+    return CheckResult(**dict(raw, details=tuple(raw.get("details", ())), finding=finding))

@@ -9,13 +9,10 @@ from typing import Callable
 
 import yaml
 
-from .grading import grade_submission
-from .reference import load_reference
-from .results import GradeResult
+from .api import Grader
+from .results import CouldNotGrade, GradeResult
 from .rubric.errors import RubricError
-from .rubric.loader import load_rubric
 from .rubric.model import Rubric
-from .sandbox.launcher import Launcher
 
 EXPECTATIONS = "expected.yaml"
 _SCORE_TOLERANCE = 0.005
@@ -83,34 +80,39 @@ def compare_with_expectation(result: GradeResult, expectation: Expectation) -> l
     for name, part in parts.items():
         wanted = expectation.scores.get(name, expectation.scores.get("*", part.points))
         if abs(part.score - wanted) > _SCORE_TOLERANCE:
-            why = "; ".join(part.reasons()[:2]) or "full marks"
+            why = "; ".join(map(str, part.reasons()[:2])) or "full marks"
             mismatches.append(f"{name}: scored {part.score:g}, expected {wanted:g} ({why})")
     for name, kind in expectation.diagnoses.items():
         part = parts.get(name)
         if part is not None:
-            found = list(dict.fromkeys(c.diagnosis for c in part.checks if c.diagnosis))
+            found = list(part.diagnoses)
             if kind not in found:
                 mismatches.append(f"{name}: diagnosis {', '.join(found) or 'none'}, expected {kind}")
     return mismatches
 
 
-def check_rubric(path: Path, launcher: Launcher,
-                 progress: Callable[[SampleOutcome], None] = lambda outcome: None) -> list[SampleOutcome]:
+def check_rubric(path: Path, progress: Callable[[SampleOutcome], None] = lambda outcome: None) -> list[SampleOutcome]:
     """Grade the reference and every declared sample of one rubric."""
-    rubric = load_rubric(path)
-    reference = load_reference(rubric)
-    subjects = [Expectation(rubric.reference, {}, {})]
-    if rubric.samples is not None and (rubric.samples / EXPECTATIONS).is_file():
-        subjects += load_expectations(rubric.samples)
-    outcomes = []
-    for expectation in subjects:
-        result = grade_submission(rubric, reference, expectation.sample, launcher)
-        mismatches = tuple(compare_with_expectation(result, expectation))
-        outcome = SampleOutcome(rubric.name, _label(expectation.sample, rubric), result.score, result.max_score,
-                                mismatches)
-        progress(outcome)
-        outcomes.append(outcome)
+    with Grader(path) as grader:
+        rubric = grader.rubric
+        subjects = [Expectation(rubric.reference, {}, {})]
+        if rubric.samples is not None and (rubric.samples / EXPECTATIONS).is_file():
+            subjects += load_expectations(rubric.samples)
+        outcomes = []
+        for expectation in subjects:
+            outcome = _check_sample(grader, rubric, expectation)
+            progress(outcome)
+            outcomes.append(outcome)
     return outcomes
+
+
+def _check_sample(grader: Grader, rubric: Rubric, expectation: Expectation) -> SampleOutcome:
+    result = grader.grade(expectation.sample, course_file=True)
+    label = _label(expectation.sample, rubric)
+    if isinstance(result, CouldNotGrade):
+        return SampleOutcome(rubric.name, label, 0.0, rubric.points, (result.reason,))
+    mismatches = tuple(compare_with_expectation(result, expectation))
+    return SampleOutcome(rubric.name, label, result.score, result.max_score, mismatches)
 
 
 def _label(sample: Path, rubric: Rubric) -> str:

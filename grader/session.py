@@ -1,103 +1,125 @@
-"""One submission's grading state: its cases and its cached student and reference answers.
+"""Gathering one submission's evidence: cases, the student's answers and the reference's.
 
-Every check of every part asks the session; each student call runs once in the
-sandbox and each reference value is computed once, here in the grader's process.
+For each function, the cases every part needs are generated once and sent to the
+sandbox together (a few size-capped batches when the arrays are large); the
+reference answers come from the trusted reference process, cached across
+submissions. A part's evidence is handed on case by case, so a function with large
+arrays never holds all its cases in memory at once. Nothing here judges anything.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Iterator, Sequence
 
 import numpy as np
 
+from .answers import Answer, select_output
 from .cases import Case, named_case, random_case
-from .checks.answers import Answer, select_output
-from .reference import Reference, ReferenceImplementationError
-from .rubric.model import Part, ReferenceCheck, Rubric, Target, ValueCheck
+from .checks.claims import ClaimPlan
+from .checks.evidence import Observation
+from .checks.values import CasePlan, case_plan
+from .reference import Reference
+from .results import CheckResult
+from .rubric.model import CallTarget, CheckedPart, Function, Rubric, Target
 from .sandbox.runner import CallOutcome, SubmissionRunner
 
+_CHUNK_BYTES = 8 << 20  # arguments gathered at once for one function
 
-@dataclass
+
+@dataclass(frozen=True)
+class PartObservation:
+    """One case's evidence for one part."""
+
+    part: CheckedPart
+    observation: Observation
+
+
 class Session:
-    """Everything one submission's grading shares: cases, and cached student and reference answers."""
+    """One submission's student answers, read against the reference, function by function."""
 
-    rubric: Rubric
-    reference: Reference
-    runner: SubmissionRunner
-    _cases: dict[tuple[str, str], Case] = field(default_factory=dict)
-    _student: dict[tuple, Any] = field(default_factory=dict)
-    _expected: dict[tuple, Any] = field(default_factory=dict)
+    def __init__(self, rubric: Rubric, reference: Reference, runner: SubmissionRunner) -> None:
+        self.rubric = rubric
+        self.reference = reference
+        self.runner = runner
 
-    # -- cases ---------------------------------------------------------------
+    def observe_function(self, function: Function, parts: Sequence[CheckedPart]) -> Iterator[PartObservation]:
+        """Every case of every part that calls ``function``, in case order (named first, then random)."""
+        plans = {id(part): case_plan(part) for part in parts}
+        for chunk in _chunks(self._cases(function, list(plans.values()))):
+            student = self.runner.call_many(function.name, [[c.args[p] for p in function.param_names] for c in chunk])
+            expected = self.reference.outputs(function.name, chunk, function.param_names)
+            mutants = {m.function: self.reference.outputs(m.function, chunk, function.param_names)
+                       for part in parts for m in part.mistakes}
+            for k, case in enumerate(chunk):
+                for part in parts:
+                    if _needs(plans[id(part)], case):
+                        observation = self._observe(part, case, student[k], expected[k],
+                                                    {name: values[k] for name, values in mutants.items()})
+                        yield PartObservation(part, observation)
 
-    def named(self, function: str, name: str) -> Case:
-        key = (function, name)
-        if key not in self._cases:
-            self._cases[key] = named_case(self.rubric, self.rubric.functions[function], name)
-        return self._cases[key]
-
-    def random(self, function: str, count: int) -> list[Case]:
-        cases = []
-        for k in range(count):
-            key = (function, f"random #{k + 1}")
-            if key not in self._cases:
-                self._cases[key] = random_case(self.rubric, self.rubric.functions[function], k)
-            cases.append(self._cases[key])
-        return cases
-
-    def cases_for(self, part: Part) -> list[Case | None]:
-        """Every case a part's checks use; ``[None]`` for a constant."""
+    def observe_constant(self, part: CheckedPart) -> Observation:
         target = part.target
-        if target.kind == "constant":
-            return [None]
-        names: list[str] = []
-        random = 0
-        for check in part.checks:
-            if isinstance(check, ValueCheck) and check.case:
-                names.append(check.case)
-            if isinstance(check, ReferenceCheck):
-                names.extend(check.cases)
-                random = max(random, check.random)
-        unique = list(dict.fromkeys(names))
-        return [self.named(target.name, n) for n in unique] + self.random(target.name, random)
+        return self._observe(part, None, self.runner.constant(target.name), self.reference.constant(target.name), {})
 
-    # -- answers -------------------------------------------------------------
+    def run_plan(self, plan: ClaimPlan) -> CheckResult:
+        """Run a claim's calls in the sandbox, round by round, and return its verdict."""
+        try:
+            request = next(plan)
+            while True:
+                request = plan.send(self.runner.call_many(request.function.name, request.positional()))
+        except StopIteration as done:
+            return done.value
 
-    def raw_student(self, function: str, case: Case) -> CallOutcome:
-        """What the student's ``function`` returned (or raised) on ``case``; each call runs once."""
-        key = (function, case.label)
-        if key not in self._student:
-            args = [case.args[p] for p in self.rubric.functions[function].param_names]
-            self._student[key] = self.runner.call(function, args)
-        return self._student[key]
+    # -- building the evidence ------------------------------------------------
 
-    def student(self, target: Target, case: Case | None) -> Answer:
-        """The array the student gives for ``target`` on ``case``, or why there is none."""
-        if target.kind == "constant":
-            key = ("constant", target.name)
-            if key not in self._student:
-                self._student[key] = self.runner.constant(target.name)
-            outcome, function = self._student[key], None
-        else:
-            outcome, function = self.raw_student(target.name, case), self.rubric.functions[target.name]
-        if not outcome.ok:
-            return Answer(None, outcome.error.message, outcome.error.details)
-        return select_output(outcome.value, function, target)
+    def _cases(self, function: Function, plans: list[CasePlan]) -> list[Case]:
+        names = list(dict.fromkeys(name for plan in plans for name in plan.named))
+        random = max((plan.random for plan in plans), default=0)
+        return [named_case(self.rubric, function, n) for n in names] + \
+               [random_case(self.rubric, function, k) for k in range(random)]
 
-    def expected(self, target: Target, case: Case | None, function_name: str | None = None) -> np.ndarray:
-        """The reference's value for ``target`` on ``case`` (or a declared mistake's, by ``function_name``)."""
-        name = function_name or target.name
-        key = (name, case.label if case else None)
-        if key not in self._expected:
-            if target.kind == "constant":
-                self._expected[key] = self.reference.constant(name)
-            else:
-                args = [case.args[p] for p in self.rubric.functions[target.name].param_names]
-                self._expected[key] = self.reference.call(name, args)
-        function = self.rubric.functions.get(target.name) if target.kind == "call" else None
-        answer = select_output(self._expected[key], function, target)
+    def _observe(self, part: CheckedPart, case: Case | None, student: CallOutcome, expected_raw,
+                 mutants_raw: dict) -> Observation:
+        function = self.rubric.functions.get(part.target.name) if isinstance(part.target, CallTarget) else None
+        target, whole = part.target, part.target.whole()
+        student_whole = _student_answer(student, function, whole)
+        student_value = student_whole if not target.index else _student_answer(student, function, target)
+        expected_whole = self._expected(expected_raw, function, whole, case, target.name)
+        expected = expected_whole if not target.index else self._expected(expected_raw, function, target, case,
+                                                                           target.name)
+        mutants = tuple((m, self._expected(mutants_raw[m.function], function, whole, case, m.function))
+                        for m in part.mistakes)
+        return Observation(case, student_value, expected, student_whole, expected_whole, mutants)
+
+    def _expected(self, raw, function: Function | None, target: Target, case: Case | None, name: str) -> np.ndarray:
+        answer = select_output(raw, function, target)
         if answer.value is None:
-            raise ReferenceImplementationError(self.reference.path, None, (),
-                                               f"{name}() on {key[1]}: {answer.problem}")
+            where = case.label if case else None
+            raise self.reference.fail(f"{name}() on {where}: {answer.problem}")
         return answer.value
+
+
+def _student_answer(outcome: CallOutcome, function: Function | None, target: Target) -> Answer:
+    if not outcome.ok:
+        return Answer(None, outcome.error.message, outcome.error.details)
+    return select_output(outcome.value, function, target)
+
+
+def _needs(plan: CasePlan, case: Case) -> bool:
+    return case.index < plan.random if case.is_random else case.label in plan.named
+
+
+def _chunks(cases: list[Case]) -> Iterator[list[Case]]:
+    chunk: list[Case] = []
+    size = 0
+    for case in cases:
+        nbytes = sum(np.asarray(a).nbytes for a in case.args.values())
+        if chunk and size + nbytes > _CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(case)
+        size += nbytes
+    if chunk:
+        yield chunk
+

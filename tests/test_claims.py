@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.grading import grade_submission
-from grader.reference import load_reference
-from grader.rubric.loader import load_rubric
-from grader.sandbox.launcher import default_launcher
+from grader import Grader
 
 RUBRIC = """
 title: claims
@@ -62,18 +59,17 @@ def grade_source(tmp_path_factory):
     folder = tmp_path_factory.mktemp("claims")
     (folder / "ref.py").write_text(CORRECT)
     (folder / "claims.yaml").write_text(RUBRIC)
-    rubric = load_rubric(folder / "claims.yaml")
-    reference = load_reference(rubric)
-    launcher = default_launcher()
+    submissions = tmp_path_factory.mktemp("submissions")
+    grader = Grader(folder / "claims.yaml")
 
     def grade(source: str) -> dict:
-        path = folder / "submission.py"
+        path = submissions / "submission.py"
         path.write_text(source)
-        result = grade_submission(rubric, reference, path, launcher)
+        result = grader.grade(path)
         return {p.part_id: p for p in result.parts()}
 
     yield grade
-    launcher.close()
+    grader.close()
 
 
 def test_correct_functions_satisfy_every_claim(grade_source):
@@ -84,30 +80,30 @@ def test_correct_functions_satisfy_every_claim(grade_source):
 def test_noise_in_the_update_breaks_symmetry(grade_source):
     parts = grade_source(CORRECT.replace("return V - lr * dV", "return V - lr * dV + 1e-3 * np.arange(V.size).reshape(V.shape)"))
     assert parts["sym"].score == 0
-    assert "rows of V_new are not identical" in parts["sym"].reasons()[0]
+    assert "rows of V_new are not identical" in str(parts["sym"].reasons()[0])
 
 
 def test_an_update_returning_zeros_fails_symmetry(grade_source):
     parts = grade_source(CORRECT.replace("return V - lr * dV, W - lr * dW", "return 0 * V, 0 * W"))
     assert parts["sym"].score == 0
-    assert "with random initialisation" in parts["sym"].reasons()[0]
+    assert "with random initialisation" in str(parts["sym"].reasons()[0])
 
 
 def test_an_update_that_changes_nothing_fails_symmetry(grade_source):
     parts = grade_source(CORRECT.replace("return V - lr * dV, W - lr * dW", "return V, W"))
-    assert parts["sym"].score == 0 and "has no effect" in parts["sym"].reasons()[0]
+    assert parts["sym"].score == 0 and "has no effect" in str(parts["sym"].reasons()[0])
 
 
 def test_a_gradient_missing_sigma_prime_fails_the_finite_difference_check(grade_source):
     parts = grade_source(CORRECT.replace("db = (z - y) * z * (1 - z)", "db = (z - y)"))
     assert parts["fd"].score == 0 and parts["shapes"].score == 1
-    assert "finite differences of your own loss()" in parts["fd"].reasons()[0]
+    assert "finite differences of your own loss()" in str(parts["fd"].reasons()[0])
 
 
 def test_a_transposed_gradient_fails_the_shape_claims(grade_source):
     parts = grade_source(CORRECT.replace("return np.outer(da, x), np.outer(db, h)", "return np.outer(da, x), np.outer(h, db)"))
     assert parts["shapes"].score == 0 and parts["fd"].score == 0
-    assert "dW has shape" in parts["shapes"].reasons()[0]
+    assert "dW has shape" in str(parts["shapes"].reasons()[0])
 
 
 def test_claims_are_deterministic(grade_source):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checks.answers import as_array, select_output
+from grader.answers import as_array, select_output
 from grader.checks.compare import compare, shorten
-from grader.rubric.model import Function, Shape, Target, Tolerance, ValueSpec
+from grader.rubric.model import CallTarget, Function, Shape, Tolerance, ValueSpec
 from grader.sandbox.protocol import Unsupported
 
 TOL = Tolerance(1e-6, 1e-9)
@@ -43,8 +43,8 @@ FN = Function("f", (), (ValueSpec("a", Shape(())), ValueSpec("b", Shape(()))))
 
 def test_select_named_output_and_index():
     raw = (np.arange(4.0).reshape(2, 2), np.array(5.0))
-    assert float(select_output(raw, FN, Target("call", "f", "b")).value) == 5.0
-    assert float(select_output(raw, FN, Target("call", "f", "a", (1, 0))).value) == 2.0
+    assert float(select_output(raw, FN, CallTarget("f", "b")).value) == 5.0
+    assert float(select_output(raw, FN, CallTarget("f", "a", (1, 0))).value) == 2.0
 
 
 @pytest.mark.parametrize("raw, fragment", [
@@ -53,14 +53,14 @@ def test_select_named_output_and_index():
     (None, "expected a tuple"),
 ])
 def test_select_explains_wrong_structure(raw, fragment):
-    answer = select_output(raw, FN, Target("call", "f", "a"))
+    answer = select_output(raw, FN, CallTarget("f", "a"))
     assert answer.value is None and fragment in answer.problem
 
 
 def test_select_explains_wrong_type_and_bad_index():
-    answer = select_output((Unsupported("generator"), 1.0), FN, Target("call", "f", "a"))
+    answer = select_output((Unsupported("generator"), 1.0), FN, CallTarget("f", "a"))
     assert "a generator, not a number or array" in answer.problem
-    answer = select_output((np.zeros(2), 1.0), FN, Target("call", "f", "a", (5,)))
+    answer = select_output((np.zeros(2), 1.0), FN, CallTarget("f", "a", (5,)))
     assert "has no entry [5]" in answer.problem
 
 

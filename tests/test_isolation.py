@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -25,16 +26,23 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from grader.sandbox import isolation as iso  # noqa: E402
+from grader.sandbox.isolation._syscalls import _libc  # noqa: E402
+from grader.sandbox.isolation.cgroups import _CGROUP_PREFIX, _cgroup_root  # noqa: E402
+from grader.sandbox.isolation.landlock import _apply_landlock  # noqa: E402
+from grader.sandbox.isolation.namespaces import _unshare_namespaces  # noqa: E402
+from grader.sandbox.isolation.privileges import _set_no_new_privs  # noqa: E402
+from grader.sandbox.isolation.probe import _read_until_eof  # noqa: E402  (select-based read with a deadline)
+from grader.sandbox.isolation.seccomp import _apply_seccomp, _load_libseccomp  # noqa: E402
+from grader.sandbox.isolation.status import _in_layer_order  # noqa: E402
+from grader.sandbox.limits import Limits  # noqa: E402
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux" or not hasattr(os, "fork"), reason="needs Linux fork")
+pytestmark = [pytest.mark.sandbox,
+              pytest.mark.skipif(sys.platform != "linux" or not hasattr(os, "fork"), reason="needs Linux fork")]
 
 TIMEOUT = 10.0
 
 
 # --------------------------------------------------------------------------- harness
-
-_read_until_eof = iso._read_until_eof  # select-based read with a deadline
-
 
 def _wait(pid: int, deadline: float) -> int:
     """Exit code of `pid` (128+signal when killed); kills its group on timeout."""
@@ -126,11 +134,11 @@ def box(tmp_path: pathlib.Path) -> dict[str, pathlib.Path]:
     return paths
 
 
-def spec_for(box: dict[str, pathlib.Path], **limits: int) -> iso.SandboxSpec:
+def spec_for(box: dict[str, pathlib.Path], **limits: float) -> iso.SandboxSpec:
     return iso.SandboxSpec(scratch_dir=str(box["scratch"]),
                            readable_paths=(*iso.python_paths(), str(box["submission"])),
                            hidden_paths=(str(box["hidden"]),),
-                           limits=replace(iso.Limits(), **limits))
+                           limits=replace(Limits(), **limits))
 
 
 @pytest.fixture
@@ -234,7 +242,7 @@ def test_writes_only_in_scratch(box, layers):
         errors = [errno_of(lambda p=p: open(p, "a").write("pwned")) for p in outside]
         with open("result.txt", "w") as f:  # cwd is scratch
             f.write("ok")
-        with open(os.path.join(iso.tempfile.gettempdir(), "t.txt"), "w") as f:
+        with open(os.path.join(tempfile.gettempdir(), "t.txt"), "w") as f:
             f.write("tmp ok")
         return [errors, os.getcwd(), open("result.txt").read()]
 
@@ -394,7 +402,7 @@ def test_sigterm_to_waiting_parent_cleans_up(box, layers):
     finally:
         os.close(read_fd)
     if layers[iso.PIDS_CGROUP].active:
-        assert not pathlib.Path(iso._cgroup_root("pids"), f"{iso._CGROUP_PREFIX}{pid}").exists()
+        assert not pathlib.Path(_cgroup_root("pids"), f"{_CGROUP_PREFIX}{pid}").exists()
 
 
 def _cgroup_populated(path: pathlib.Path) -> bool:
@@ -416,7 +424,7 @@ def test_inner_dies_with_waiting_parent(box, layers):
     finally:
         os.close(read_fd)
     if layers[iso.PIDS_CGROUP].active:  # the killed parent could not remove its cgroup: the next sandbox does
-        leftover = pathlib.Path(iso._cgroup_root("pids"), f"{iso._CGROUP_PREFIX}{pid}")
+        leftover = pathlib.Path(_cgroup_root("pids"), f"{_CGROUP_PREFIX}{pid}")
         deadline = time.monotonic() + 5  # PID 1 is a zombie until the host's init reaps it
         while _cgroup_populated(leftover):
             assert time.monotonic() < deadline, "the sandbox's PID 1 was never reaped"
@@ -432,7 +440,9 @@ def test_cpu_limit_kills(box, layers):
         while True:
             pass
 
-    report, code = run_forked(lambda: iso.enter_sandbox(spec_for(box, cpu_seconds=1)), attack)
+    spec = spec_for(box, total_timeout=0)
+    assert spec.limits.cpu_seconds == 1
+    report, code = run_forked(lambda: iso.enter_sandbox(spec), attack)
     assert report == {} and code in (128 + signal.SIGKILL, 128 + signal.SIGXCPU)
 
 
@@ -455,13 +465,13 @@ def test_memory_and_scratch_limits(box, layers):
 
 def test_seccomp_alone(box, layers, listener):
     require(layers, iso.SECCOMP)
-    libc = iso._libc()
+    libc = _libc()
 
     def attack():
         return [_connect(listener.getsockname()[1]), errno_of(lambda: os.execv("/bin/true", ["/bin/true"])),
                 open(box["secret"] / "answer.txt").read()]
 
-    report, _ = run_forked(lambda: [iso._set_no_new_privs(libc), iso._apply_seccomp(iso._load_libseccomp())],
+    report, _ = run_forked(lambda: [_set_no_new_privs(libc), _apply_seccomp(_load_libseccomp())],
                            attack)
     assert "statuses" in report and all(s["active"] for s in report["statuses"]), report
     assert report["result"] == ["Operation not permitted", "Operation not permitted", "the expected gradient"]
@@ -469,7 +479,7 @@ def test_seccomp_alone(box, layers, listener):
 
 def test_landlock_alone(box, layers, listener):
     require(layers, iso.LANDLOCK)
-    libc = iso._libc()
+    libc = _libc()
     spec = spec_for(box)
     abi = int(layers[iso.LANDLOCK].detail.split()[1].rstrip(":"))
 
@@ -479,7 +489,7 @@ def test_landlock_alone(box, layers, listener):
                 errno_of(lambda: open(box["submission"] / "student.py", "a")),
                 open(box["submission"] / "student.py").read()[:5]]
 
-    report, _ = run_forked(lambda: [iso._set_no_new_privs(libc), iso._apply_landlock(libc, spec, False)], attack)
+    report, _ = run_forked(lambda: [_set_no_new_privs(libc), _apply_landlock(libc, spec, False)], attack)
     assert "statuses" in report and all(s["active"] for s in report["statuses"]), report
     connect, exec_err, read_err, write_err, own = report["result"]
     assert (exec_err, read_err, write_err, own) == ("Permission denied",) * 3 + ("def f",)
@@ -493,7 +503,7 @@ def test_namespaces_alone(layers, listener):
     def attack():
         return [_connect(listener.getsockname()[1]), socket.gethostname(), os.getuid()]
 
-    report, _ = run_forked(lambda: iso._unshare_namespaces(iso._libc())[0], attack)
+    report, _ = run_forked(lambda: _unshare_namespaces(_libc())[0], attack)
     assert report["result"] == ["Network is unreachable", "sandbox", 0]
 
 
@@ -524,11 +534,11 @@ def test_non_linux_applies_only_rlimits(box, monkeypatch):
 def test_degrades_without_user_namespaces(box, layers):
     """Like a container whose seccomp profile forbids unshare: the other layers still apply."""
     require(layers, iso.SECCOMP)
-    libc = iso._libc()
+    libc = _libc()
 
     def setup():
-        iso._set_no_new_privs(libc)
-        iso._apply_seccomp(iso._load_libseccomp())  # denies unshare and clone(CLONE_NEW*)
+        _set_no_new_privs(libc)
+        _apply_seccomp(_load_libseccomp())  # denies unshare and clone(CLONE_NEW*)
         return iso.enter_sandbox(spec_for(box))
 
     def attack():
@@ -544,3 +554,70 @@ def test_degrades_without_user_namespaces(box, layers):
     assert cwd == str(box["scratch"]) and total == 3.0 and code == 0
     if status[iso.LANDLOCK]["active"]:
         assert read_err == "Permission denied" and write_err == "Permission denied"
+
+
+# --------------------------------------------------------------------------- order and the test-only switch
+
+def test_statuses_in_all_layers_order(box):
+    report, code = run_forked(lambda: iso.enter_sandbox(spec_for(box)), lambda: None)
+    assert "error" not in report, report.get("error")
+    assert [s["name"] for s in report["statuses"]] == list(iso.ALL_LAYERS) and code == 0
+    shuffled = [iso.LayerStatus(name, True, "x") for name in reversed(iso.ALL_LAYERS)]
+    assert [s.name for s in _in_layer_order(shuffled)] == list(iso.ALL_LAYERS)
+
+
+_SWITCHED_OFF = {  # switch name -> the layers it reports as disabled
+    "user_namespace": (iso.NAMESPACES, iso.PID_NAMESPACE),
+    "landlock": (iso.LANDLOCK,),
+    "seccomp": (iso.SECCOMP,),
+    "cgroups": (iso.PIDS_CGROUP, iso.MEMORY_CGROUP),
+}
+_NEED_USER_NAMESPACE = (iso.PIDS_CGROUP, iso.MEMORY_CGROUP, iso.MOUNT_NAMESPACE, iso.READ_ONLY_MOUNTS,
+                        iso.SCRATCH_TMPFS, iso.HIDDEN_PATHS, iso.FRESH_PROC)
+
+
+@pytest.mark.parametrize("switch", sorted(_SWITCHED_OFF))
+def test_disabled_layer_reported_inactive(box, layers, switch):
+    assert set(_SWITCHED_OFF) == set(iso.DISABLEABLE)
+    spec = replace(spec_for(box), disabled_layers=(switch,))
+    report, code = run_forked(lambda: iso.enter_sandbox(spec), lambda: [os.getpid(), socket.gethostname()])
+    assert "error" not in report, report.get("error")
+    status = {s["name"]: s for s in report["statuses"]}
+    assert list(status) == list(iso.ALL_LAYERS) and code == 0
+    for name in _SWITCHED_OFF[switch]:
+        assert status[name] == {"name": name, "active": False, "detail": iso.DISABLED_DETAIL}
+    affected = set(_SWITCHED_OFF[switch]) | (set(_NEED_USER_NAMESPACE) if switch == "user_namespace" else set())
+    for name in affected:
+        assert not status[name]["active"], status[name]
+    for name in set(iso.ALL_LAYERS) - affected:  # the others apply as usual
+        assert status[name]["active"] == layers[name].active, (name, status[name], layers[name])
+    if switch == "user_namespace":  # neither PID 1 nor the sandbox's hostname
+        pid, hostname = report["result"]
+        assert pid != 1 and hostname == socket.gethostname()
+
+
+def test_user_namespace_switch_acts_like_a_machine_without_one(box):
+    spec = replace(spec_for(box), disabled_layers=("user_namespace",))
+    report, _ = run_forked(lambda: iso.enter_sandbox(spec), lambda: None)
+    status = {s["name"]: s for s in report["statuses"]}
+    for name in (iso.MOUNT_NAMESPACE, iso.READ_ONLY_MOUNTS, iso.SCRATCH_TMPFS, iso.HIDDEN_PATHS, iso.FRESH_PROC):
+        assert status[name]["detail"] == "needs a user namespace"
+    for name in (iso.PIDS_CGROUP, iso.MEMORY_CGROUP):
+        assert status[name]["detail"] == "needs the pid namespace's waiting parent"
+
+
+def test_several_layers_disabled_at_once(box, layers):
+    spec = replace(spec_for(box), disabled_layers=("landlock", "seccomp", "cgroups"))
+    report, code = run_forked(lambda: iso.enter_sandbox(spec), lambda: open(box["secret"] / "answer.txt").read())
+    status = {s["name"]: s for s in report["statuses"]}
+    assert code == 0 and report["result"] == "the expected gradient"  # nothing else stops this read
+    for name in (iso.LANDLOCK, iso.SECCOMP, iso.PIDS_CGROUP, iso.MEMORY_CGROUP):
+        assert status[name]["detail"] == iso.DISABLED_DETAIL and not status[name]["active"]
+
+
+@pytest.mark.parametrize("disabled", [("network",), ("landlock", "Landlock"), ("namespaces",), "landlock"])
+def test_unknown_disabled_layer_rejected(box, disabled):
+    with pytest.raises(ValueError):
+        iso.SandboxSpec(str(box["scratch"]), (), (), disabled_layers=disabled)
+    with pytest.raises(ValueError):
+        replace(spec_for(box), disabled_layers=disabled)

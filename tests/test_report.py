@@ -8,14 +8,14 @@ from rich.console import Console
 
 from grader.report.gradescope import to_gradescope
 from grader.report.terminal import render
-from grader.results import CheckResult, GradeResult, PartResult, QuestionResult
+from grader.results import CheckResult, Finding, GradeResult, PartResult, QuestionResult
 
 PASSED = PartResult("1", "a", "ℓ = −[y log ŷ + (1 − y) log(1 − ŷ)]", 2, 2,
                     (CheckResult("reference", 1, 1, "matches the reference on 21 case(s)"),))
 PARTIAL = PartResult("1", "b", "∂ℓ/∂W [shape h×d]", 3, 1.5, (
     CheckResult("shape", 1, 1, "shape (h, d) on 21 case(s)"),
-    CheckResult("reference", 0, 1, "wrong on 21 of 21 case(s)", ("inputs: W=[[1.]]", "likely cause: transposed"),
-                "transposed"),
+    CheckResult("reference", 0, 1, "wrong on 21 of 21 case(s)", ("inputs: W=[[1.]]",),
+                Finding("transposed", "transposed")),
 ))
 RESULT = GradeResult("s.py", "r.yaml", "Title [draft]", (QuestionResult("1", "Q [one]", (PASSED, PARTIAL)),),
                      stdout="hello [bold]world[/bold]", execution_time=1.23456)

@@ -10,9 +10,15 @@ import pytest
 
 from grader.sandbox.launcher import default_launcher
 from grader.sandbox.protocol import Unsupported
-from grader.sandbox.runner import RunLimits, SubmissionRunner
+from grader.sandbox.limits import Limits
+from grader.sandbox.runner import SubmissionRunner
+from grader.sandbox.slots import SubmissionFiles
 
-FAST = RunLimits(call_timeout=1.0, import_timeout=3.0, total_timeout=15.0)
+FAST = Limits(call_timeout=1.0, import_timeout=3.0, total_timeout=15.0)
+
+
+def files(path) -> SubmissionFiles:
+    return SubmissionFiles.single(path.read_bytes())
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +32,8 @@ def launcher():
 def run(write, launcher):
     runners = []
 
-    def _run(source: str, limits: RunLimits = FAST) -> SubmissionRunner:
-        runner = SubmissionRunner(write("submission.py", source), limits, launcher)
+    def _run(source: str, limits: Limits = FAST) -> SubmissionRunner:
+        runner = SubmissionRunner(files(write("submission.py", source)), launcher, limits)
         runners.append(runner)
         return runner
 
@@ -121,7 +127,7 @@ def test_infinite_loop_times_out_and_other_functions_still_run(run):
 
 
 def test_sleeping_at_import_is_bounded(run):
-    runner = run("import time\ntime.sleep(1000)\n", RunLimits(call_timeout=1, import_timeout=1, total_timeout=5))
+    runner = run("import time\ntime.sleep(1000)\n", Limits(call_timeout=1, import_timeout=1, total_timeout=5))
     started = time.monotonic()
     assert runner.import_error().kind == "timeout"
     assert time.monotonic() - started < 4
@@ -133,7 +139,7 @@ def test_total_time_limit(run):
         def slow(x):
             time.sleep(0.8)
             return x
-    """, RunLimits(call_timeout=2, import_timeout=3, total_timeout=2))
+    """, Limits(call_timeout=2, import_timeout=3, total_timeout=2))
     outcomes = [runner.call("slow", [np.array(float(i))]) for i in range(5)]
     assert any(o.error is not None and o.error.kind == "timeout" for o in outcomes)
     assert "used up its 2 s" in outcomes[-1].error.message
@@ -217,7 +223,7 @@ def test_zygote_survives_rapid_restarts(write):
     try:
         path = write("quick.py", "def f():\n    return 1.0\n")
         for _ in range(15):
-            with SubmissionRunner(path, FAST, launcher) as runner:
+            with SubmissionRunner(files(path), launcher, FAST) as runner:
                 assert float(runner.call("f", []).value) == 1.0
     finally:
         launcher.close()
@@ -226,6 +232,6 @@ def test_zygote_survives_rapid_restarts(write):
 def test_the_worker_reports_its_sandbox_layers(run):
     runner = run("def f():\n    return 1.0\n")
     assert runner.import_error() is None
-    names = [name for name, _, _ in runner.layers]
+    names = [layer.name for layer in runner.layers]
     assert "rlimits" in names and "landlock" in names and "memory cgroup" in names
     assert set(runner.missing_layers()) <= set(names)

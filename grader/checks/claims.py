@@ -7,55 +7,86 @@
   the rubric has no reference for it;
 - ``gradient_shapes``: every gradient has the shape of its parameter.
 
-Claims drive the sandbox call by call from the grader's process; the inputs come
-from the rubric's seeded generator, so the verdict is the same on every run.
+A claim is a *plan*: a generator that yields the calls it needs (:class:`Calls`, all of
+one round together), receives their outcomes, and returns the verdict. It performs no
+I/O itself; the session runs the calls in the sandbox. The inputs come from the
+rubric's seeded generator, so the verdict is the same on every run. Every call of a
+round is made, and the first failure in the order a person would check (trial by
+trial) is reported.
 """
 
 from __future__ import annotations
 
 import zlib
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generator, Mapping, Sequence
 
 import numpy as np
 
-from ..cases import random_case
+from ..answers import select_output
+from ..cases import Case, random_case
 from ..results import CheckResult
-from ..rubric.model import Claim, Function, Part, Target
-from ..session import Session
-from .answers import select_output
+from ..rubric.model import (CallTarget, ClaimPart, Function, GradientCheckClaim, GradientShapesClaim, Rubric,
+                            SymmetryClaim)
+from ..sandbox.runner import CallOutcome
 
 _CASE_OFFSET = {"symmetry": 1000, "gradient_check": 2000, "gradient_shapes": 3000}
 _MAX_ENTRIES = 24  # finite-difference entries per parameter and trial
+
+
+@dataclass(frozen=True)
+class Calls:
+    """What a claim asks for next: ``function`` called once per argument mapping, in order."""
+
+    function: Function
+    args: tuple[Mapping[str, np.ndarray], ...]
+
+    def positional(self) -> list[list[np.ndarray]]:
+        return [[a[p] for p in self.function.param_names] for a in self.args]
+
+
+ClaimPlan = Generator[Calls, list[CallOutcome], CheckResult]
 
 
 class ClaimFailure(Exception):
     """The claim does not hold; the message says where."""
 
 
-def evaluate_claim(part: Part, session: Session) -> list[CheckResult]:
-    """Check the part's claim; all or nothing, with the first counter-example as the reason."""
+def plan_claim(part: ClaimPart, rubric: Rubric) -> ClaimPlan:
+    """The claim's plan; all or nothing, with the first counter-example as the reason."""
     claim = part.claim
-    checker = _CHECKERS[claim.kind]
     try:
-        summary = checker(claim.options, part, session)
+        if isinstance(claim, SymmetryClaim):
+            summary = yield from _symmetry(claim, part, rubric)
+        elif isinstance(claim, GradientCheckClaim):
+            summary = yield from _gradients(claim, part, rubric)
+        else:
+            summary = yield from _gradient_shapes(claim, rubric)
     except ClaimFailure as failure:
         lines = str(failure).split("\n")
-        return [CheckResult(claim.kind, 0.0, 1.0, lines[0], tuple(lines[1:]))]
-    return [CheckResult(claim.kind, 1.0, 1.0, summary)]
+        return CheckResult(claim.kind, 0.0, 1.0, lines[0], tuple(lines[1:]))
+    return CheckResult(claim.kind, 1.0, 1.0, summary)
 
 
-# -- calling the student's functions --------------------------------------------
+# -- reading the student's answers --------------------------------------------------
 
 
-def _call(session: Session, function: Function, args: Mapping[str, np.ndarray]) -> Any:
-    outcome = session.runner.call(function.name, [args[p] for p in function.param_names])
+@dataclass(frozen=True)
+class _Failed:
+    """A call (or its output) that gave nothing usable, and why."""
+
+    message: str
+
+
+def _raw(outcome: CallOutcome) -> Any:
     if not outcome.ok:
         raise ClaimFailure(f"{outcome.error.message}\n{outcome.error.details}".rstrip())
     return outcome.value
 
 
 def _output(raw: Any, function: Function, output: str | None) -> np.ndarray:
-    answer = select_output(raw, function, Target("call", function.name, output if len(function.returns) > 1 else None))
+    target = CallTarget(function.name, output if len(function.returns) > 1 else None)
+    answer = select_output(raw, function, target)
     if answer.value is None:
         raise ClaimFailure(answer.problem)
     if not np.isfinite(answer.value).all():
@@ -63,8 +94,16 @@ def _output(raw: Any, function: Function, output: str | None) -> np.ndarray:
     return answer.value
 
 
-def _trial_case(session: Session, function: Function, kind: str, trial: int):
-    return random_case(session.rubric, function, _CASE_OFFSET[kind] + trial)
+def _outputs(outcome: CallOutcome, function: Function) -> dict[str, np.ndarray] | _Failed:
+    try:
+        raw = _raw(outcome)
+        return {r.name: _output(raw, function, r.name) for r in function.returns}
+    except ClaimFailure as failure:
+        return _Failed(str(failure))
+
+
+def _trial_case(rubric: Rubric, function: Function, kind: str, trial: int) -> Case:
+    return random_case(rubric, function, _CASE_OFFSET[kind] + trial)
 
 
 # -- symmetry ---------------------------------------------------------------------
@@ -93,81 +132,100 @@ def _axis_words(output: str, axis: str) -> str:
             "columns": f"the columns of {output}"}[axis]
 
 
-def _run_steps(session, function: Function, args: dict, steps: int, carry: Mapping[str, str]) -> dict:
-    outputs: dict[str, np.ndarray] = {}
+def _run_steps(function: Function, starts: Sequence[Mapping[str, np.ndarray]], steps: int,
+               carry: Mapping[str, str]) -> Generator[Calls, list[CallOutcome], list[dict | _Failed]]:
+    """Apply ``function`` ``steps`` times to each start, feeding ``carry`` outputs back; all runs step together."""
+    args = [dict(s) for s in starts]
+    results: list[dict | _Failed] = [{} for _ in starts]
     for _ in range(steps):
-        raw = _call(session, function, args)
-        outputs = {r.name: _output(raw, function, r.name) for r in function.returns}
-        args = dict(args, **{param: outputs[out] for param, out in carry.items()})
-    return outputs
+        live = [i for i, r in enumerate(results) if not isinstance(r, _Failed)]
+        if not live:
+            break
+        outcomes = yield Calls(function, tuple(args[i] for i in live))
+        for i, outcome in zip(live, outcomes):
+            results[i] = _outputs(outcome, function)
+            if not isinstance(results[i], _Failed):
+                args[i] = dict(args[i], **{param: results[i][out] for param, out in carry.items()})
+    return results
 
 
-def check_symmetry(options: Mapping[str, Any], part: Part, session: Session) -> str:
-    function = session.rubric.functions[options["call"]]
-    constant, carry = options.get("constant", []), options.get("carry", {})
-    equal, differ = options.get("equal", {}), options.get("differ", {})
-    steps, trials = options.get("steps", 1), options.get("trials", 5)
-    rng = np.random.default_rng([session.rubric.seed, zlib.crc32(f"symmetry:{part.id}".encode())])
-    after = f" after {steps} step(s)" if carry else ""
-    for trial in range(trials):
-        case = _trial_case(session, function, "symmetry", trial)
+def _symmetry(claim: SymmetryClaim, part: ClaimPart, rubric: Rubric) -> Generator[Calls, list[CallOutcome], str]:
+    function = rubric.functions[claim.call]
+    rng = np.random.default_rng([rubric.seed, zlib.crc32(f"symmetry:{part.id}".encode())])
+    after = f" after {claim.steps} step(s)" if claim.carry else ""
+    cases, values, starts = [], [], []
+    for trial in range(claim.trials):
+        case = _trial_case(rubric, function, "symmetry", trial)
         value = float(rng.uniform(0.2, 0.9) * rng.choice([-1.0, 1.0]))
-        start = {p: (np.full_like(a, value) if p in constant else a) for p, a in case.args.items()}
-        outputs = _run_steps(session, function, dict(start), steps, carry)
-        for output, axis in equal.items():
+        cases.append(case)
+        values.append(value)
+        starts.append({p: (np.full_like(a, value) if p in claim.constant else a) for p, a in case.args.items()})
+    controls = [c.args for c in cases] if claim.equal else []
+    runs = yield from _run_steps(function, starts + controls, claim.steps, claim.carry)
+    for trial, value in enumerate(values):
+        outputs = _succeeded(runs[trial])
+        for output, axis in claim.equal.items():
             if not _identical(outputs[output], axis):
                 raise ClaimFailure(
-                    f"with {', '.join(constant)} initialised to the constant {value:.3g}, {_axis_words(output, axis)} "
-                    f"are not identical{after} (they differ by up to {_spread(outputs[output], axis):.3g}): "
-                    "something in your code treats the hidden units differently")
-        for output, axis in differ.items():
+                    f"with {', '.join(claim.constant)} initialised to the constant {value:.3g}, "
+                    f"{_axis_words(output, axis)} are not identical{after} (they differ by up to "
+                    f"{_spread(outputs[output], axis):.3g}): something in your code treats the hidden units differently")
+        for output, axis in claim.differ.items():
             if _identical(outputs[output], axis):
                 raise ClaimFailure(f"{_axis_words(output, axis)} are all equal{after}; they should differ")
-        for param, output in carry.items():
-            if np.allclose(outputs[output], start[param], rtol=0, atol=1e-12):
+        for param, output in claim.carry.items():
+            if np.allclose(outputs[output], starts[trial][param], rtol=0, atol=1e-12):
                 raise ClaimFailure(f"{function.name}() did not change {param}{after}: the update has no effect")
-        if not equal:
+        if not claim.equal:
             continue
-        control = _run_steps(session, function, dict(case.args), steps, carry)
-        for output, axis in equal.items():
+        control = _succeeded(runs[len(values) + trial])
+        for output, axis in claim.equal.items():
             if _identical(control[output], axis):
                 raise ClaimFailure(
                     f"with random initialisation {_axis_words(output, axis)} are identical too{after}: "
                     "the symmetry must come from the constant initialisation, not from your code")
-    return f"holds on {trials} seeded trial(s), and breaks with random initialisation"
+    return f"holds on {claim.trials} seeded trial(s), and breaks with random initialisation"
+
+
+def _succeeded(result: dict | _Failed) -> dict:
+    if isinstance(result, _Failed):
+        raise ClaimFailure(result.message)
+    return result
 
 
 # -- gradients ----------------------------------------------------------------------
 
 
-def check_gradients(options: Mapping[str, Any], part: Part, session: Session) -> str:
-    functions = session.rubric.functions
-    loss_fn = functions[options["loss"]["call"]]
-    grad_fn = functions[options["gradient"]["call"]]
-    loss_output = options["loss"].get("output")
-    outputs: Mapping[str, str] = options["gradient"]["outputs"]
-    eps, trials = float(options.get("eps", 1e-6)), int(options.get("trials", 3))
-    rtol, atol = float(options.get("rtol", 1e-4)), float(options.get("atol", 1e-7))
-    rng = np.random.default_rng([session.rubric.seed, zlib.crc32(f"gradient_check:{part.id}".encode())])
+def _gradients(claim: GradientCheckClaim, part: ClaimPart, rubric: Rubric) -> Generator[Calls, list[CallOutcome], str]:
+    loss_fn = rubric.functions[claim.loss_call]
+    grad_fn = rubric.functions[claim.gradient_call]
+    rng = np.random.default_rng([rubric.seed, zlib.crc32(f"gradient_check:{part.id}".encode())])
+    trials = [dict(_trial_case(rubric, grad_fn, "gradient_check", t).args) for t in range(claim.trials)]
+    gradients = yield Calls(grad_fn, tuple(trials))
+    probes = [{param: _sample_indices(rng, args[param].shape) for param in claim.outputs} for args in trials]
+    moved = [_moved(args, param, index, sign * claim.eps)
+             for args, indices in zip(trials, probes) for param in claim.outputs
+             for index in indices[param] for sign in (1.0, -1.0)]
+    losses = iter((yield Calls(loss_fn, tuple(moved))) if moved else [])
 
-    def loss(args: Mapping[str, np.ndarray]) -> float:
-        value = _output(_call(session, loss_fn, args), loss_fn, loss_output)
+    def loss() -> float:
+        value = _output(_raw(next(losses)), loss_fn, claim.loss_output)
         if value.size != 1:
-            raise ClaimFailure(f"{loss_fn.name}() output '{loss_output}' has shape {value.shape}: a loss is a number")
+            raise ClaimFailure(f"{loss_fn.name}() output '{claim.loss_output}' has shape {value.shape}: "
+                               "a loss is a number")
         return float(value.reshape(()))
 
     checked = 0
-    for trial in range(trials):
-        args = dict(_trial_case(session, grad_fn, "gradient_check", trial).args)
-        raw = _call(session, grad_fn, args)
-        for param, output in outputs.items():
+    for trial, (args, outcome) in enumerate(zip(trials, gradients)):
+        raw = _raw(outcome)
+        for param, output in claim.outputs.items():
             gradient = _output(raw, grad_fn, output)
             if gradient.shape != args[param].shape:
                 raise ClaimFailure(f"∂ℓ/∂{param} ({grad_fn.name}() output '{output}') has shape {gradient.shape}; "
                                    f"{param} has shape {args[param].shape}")
-            for index in _sample_indices(rng, args[param].shape):
-                numeric = _central_difference(loss, args, param, index, eps)
-                if abs(gradient[index] - numeric) > atol + rtol * abs(numeric):
+            for index in probes[trial][param]:
+                numeric = (loss() - loss()) / (2 * claim.eps)
+                if not claim.tolerance.within(np.float64(gradient[index]), np.float64(numeric)):
                     raise ClaimFailure(
                         f"∂ℓ/∂{param}{list(index)} is {gradient[index]:.6g} but finite differences of your own "
                         f"{loss_fn.name}() give {numeric:.6g} (trial {trial + 1})\n"
@@ -184,88 +242,22 @@ def _sample_indices(rng: np.random.Generator, shape: tuple[int, ...]) -> list[tu
     return [every[i] for i in sorted(chosen)]
 
 
-def _central_difference(loss: Callable, args: Mapping[str, np.ndarray], param: str, index: tuple, eps: float) -> float:
-    values = []
-    for sign in (1.0, -1.0):
-        moved = np.array(args[param], dtype=np.float64, copy=True)
-        moved[index] += sign * eps
-        values.append(loss(dict(args, **{param: moved})))
-    return (values[0] - values[1]) / (2 * eps)
+def _moved(args: Mapping[str, np.ndarray], param: str, index: tuple, step: float) -> dict[str, np.ndarray]:
+    moved = np.array(args[param], dtype=np.float64, copy=True)
+    moved[index] += step
+    return dict(args, **{param: moved})
 
 
-def check_gradient_shapes(options: Mapping[str, Any], part: Part, session: Session) -> str:
-    function = session.rubric.functions[options["call"]]
-    outputs: Mapping[str, str] = options["outputs"]
-    trials = int(options.get("trials", 5))
-    for trial in range(trials):
-        case = _trial_case(session, function, "gradient_shapes", trial)
-        raw = _call(session, function, case.args)
-        for param, output in outputs.items():
+def _gradient_shapes(claim: GradientShapesClaim, rubric: Rubric) -> Generator[Calls, list[CallOutcome], str]:
+    function = rubric.functions[claim.call]
+    cases = [_trial_case(rubric, function, "gradient_shapes", t) for t in range(claim.trials)]
+    outcomes = yield Calls(function, tuple(c.args for c in cases))
+    for case, outcome in zip(cases, outcomes):
+        raw = _raw(outcome)
+        for param, output in claim.outputs.items():
             gradient = _output(raw, function, output)
             if gradient.shape != case.args[param].shape:
                 dims = ", ".join(f"{k}={v}" for k, v in sorted(case.dims.items()))
                 raise ClaimFailure(f"{output} has shape {gradient.shape} but {param} has shape "
                                    f"{case.args[param].shape} ({dims}): a gradient has the shape of its parameter")
-    return f"every gradient has its parameter's shape on {trials} random case(s)"
-
-
-_CHECKERS: dict[str, Callable[[Mapping[str, Any], Part, Session], str]] = {
-    "symmetry": check_symmetry,
-    "gradient_check": check_gradients,
-    "gradient_shapes": check_gradient_shapes,
-}
-
-
-# -- validation (used by the rubric loader) -----------------------------------------------
-
-
-def claim_problems(claim: Claim, functions: Mapping[str, Function]) -> list[tuple[tuple, str]]:
-    """Cross-reference errors in a claim: (key path inside the claim, message)."""
-    options = claim.options
-
-    def function(key: tuple, name: str) -> Function | None:
-        if name not in functions:
-            problems.append((key, f"'{name}' is not a function of the interface"))
-            return None
-        return functions[name]
-
-    def has_output(key: tuple, fn: Function, name: str) -> None:
-        if name not in [r.name for r in fn.returns]:
-            problems.append((key, f"{fn.name}() returns no '{name}'"))
-
-    def has_param(key: tuple, fn: Function, name: str) -> None:
-        if name not in fn.param_names:
-            problems.append((key, f"{fn.name}() has no parameter '{name}'"))
-
-    problems: list[tuple[tuple, str]] = []
-    if claim.kind == "gradient_check":
-        loss = function(("loss", "call"), options["loss"]["call"])
-        grad = function(("gradient", "call"), options["gradient"]["call"])
-        if loss and grad:
-            for name in loss.param_names:
-                has_param(("loss", "call"), grad, name)
-            if "output" in options["loss"]:
-                has_output(("loss", "output"), loss, options["loss"]["output"])
-            for param, output in options["gradient"]["outputs"].items():
-                has_param(("gradient", "outputs", param), grad, param)
-                has_output(("gradient", "outputs", param), grad, output)
-        return problems
-    fn = function(("call",), options["call"])
-    if fn is None:
-        return problems
-    if claim.kind == "gradient_shapes":
-        for param, output in options["outputs"].items():
-            has_param(("outputs", param), fn, param)
-            has_output(("outputs", param), fn, output)
-        return problems
-    for param in options.get("constant", []):
-        has_param(("constant",), fn, param)
-    for param, output in options.get("carry", {}).items():
-        has_param(("carry", param), fn, param)
-        has_output(("carry", param), fn, output)
-    for key in ("equal", "differ"):
-        for output in options.get(key, {}):
-            has_output((key, output), fn, output)
-    if options.get("steps", 1) > 1 and not options.get("carry"):
-        problems.append((("steps",), "more than one step needs 'carry' to feed outputs back"))
-    return problems
+    return f"every gradient has its parameter's shape on {claim.trials} random case(s)"

@@ -36,14 +36,14 @@ def compare(student: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> 
     if bad.any():
         names = sorted({"NaN" if np.isnan(v) else "inf" for v in student[bad]})
         return Comparison(False, "non_finite", f"{int(bad.sum())} of {student.size} entries are {'/'.join(names)}")
-    error = np.abs(student - expected)
-    allowed = tolerance.atol + tolerance.rtol * np.abs(expected)
-    if (error <= allowed).all():
+    excess = tolerance.excess(student, expected)
+    if (excess <= 0).all():
         return Comparison(True)
-    worst = np.unravel_index(int(np.argmax(error - allowed)), error.shape) if error.ndim else ()
+    error = np.abs(student - expected)
+    worst = np.unravel_index(int(np.argmax(excess)), error.shape) if error.ndim else ()
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         rel = error / np.abs(expected)
-    wrong = int((error > allowed).sum())
+    wrong = int((excess > 0).sum())
     where = f" at index {tuple(int(i) for i in worst)}" if worst else ""
     message = (f"{wrong} of {error.size} entries differ; largest error {float(error.max()):.3g}{where} "
                f"(got {float(student[worst]):.6g}, expected {float(expected[worst]):.6g})")

@@ -30,6 +30,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..rubric.model import Tolerance
+
 KINDS = (
     "non_finite",
     "transposed",
@@ -69,23 +71,18 @@ class _Case:
     batch_size: int | None
     preactivation: np.ndarray | None  # already broadcast to reference.shape
 
+    @property
+    def tolerance(self) -> Tolerance:
+        return Tolerance(self.rtol, self.atol)
+
     def close(self, student: np.ndarray, reference: np.ndarray) -> bool:
-        return _close(student, reference, self.rtol, self.atol)
+        return self.tolerance.close(student, reference)
 
     @property
     def same_shape(self) -> bool:
         return self.student.shape == self.reference.shape
 
 
-def _within(s: np.ndarray, r: np.ndarray, rtol: float, atol: float) -> np.ndarray:
-    """Elementwise grader rule; ``s`` and ``r`` must have the same shape."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        return np.abs(s - r) <= atol + rtol * np.abs(r)
-
-
-def _close(s: np.ndarray, r: np.ndarray, rtol: float, atol: float) -> bool:
-    """Whole-array grader rule: exact shape, then every entry within tolerance."""
-    return s.shape == r.shape and bool(np.all(_within(s, r, rtol, atol)))
 
 
 def _plural(n: int, singular: str, plural: str) -> str:
@@ -352,7 +349,7 @@ def _relu_at_zero(case: _Case) -> Diagnosis | None:
     pre = case.preactivation
     if pre is None or not case.same_shape:
         return None
-    differ = ~_within(case.student, case.reference, case.rtol, case.atol)
+    differ = ~case.tolerance.within(case.student, case.reference)
     if not differ.any() or not np.all(pre[differ] <= 0):
         return None
     n = int(np.count_nonzero(differ))
@@ -435,7 +432,7 @@ def diagnose(student: np.ndarray, reference: np.ndarray, *, rtol: float = 1e-6,
     if preactivation is not None:
         pre = _align_preactivation(np.asarray(preactivation, dtype=np.float64), r.shape)
 
-    if _close(s, r, rtol, atol):
+    if Tolerance(rtol, atol).close(s, r):
         return None
     case = _Case(s, r, rtol, atol, batch_size, pre)
     detectors = _VALUE_DETECTORS if case.same_shape else _SHAPE_DETECTORS

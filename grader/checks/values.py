@@ -1,115 +1,166 @@
 """The value checks of a part: exact shape, the handout's literal value, agreement with the reference.
 
-A failing check says what went wrong on which case, and the likely mistake: a
-rubric-declared one when the student's value matches it, else a generic diagnosis.
+Pure functions over gathered evidence. Each check first judges the cases it uses one
+at a time (:func:`judge`, a small :class:`CaseVerdict` per case, so a part's large
+arrays need not stay in memory together), then :func:`summarize` turns the verdicts
+into the check's score and reasons. A failing case says what went wrong and the likely
+mistake: a rubric-declared one when the student's value matches it, else a generic
+diagnosis.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..cases import Case
-from ..results import CheckResult
-from ..rubric.model import Check, Part, ReferenceCheck, ShapeCheck, Tolerance, ValueCheck
-from ..session import Session
+from ..results import CheckResult, Finding
+from ..rubric.model import (CallTarget, Check, CheckedPart, ReferenceCheck, Rubric, ShapeCheck, Tolerance,
+                            ValueCheck)
 from .compare import compare, shorten
 from .diagnose import diagnose
+from .evidence import Observation
 
 
-def run_check(check: Check, part: Part, session: Session) -> CheckResult:
-    """Score one ``shape``, ``value`` or ``reference`` check of a part, with the reasons when it fails."""
-    if isinstance(check, ShapeCheck):
-        return check_shape(check, part, session)
+@dataclass(frozen=True)
+class CasePlan:
+    """The cases a part needs: named ones (in order) and the first ``random`` random ones."""
+
+    named: tuple[str, ...]
+    random: int
+
+
+@dataclass(frozen=True)
+class CaseVerdict:
+    """One check's verdict on one case."""
+
+    ok: bool
+    message: str = ""
+    details: str = ""
+    finding: Finding | None = None
+    case: str = ""  # the case's label and dimensions, e.g. "random #1 (d=2, h=6)"
+    inputs: str = ""  # the case's inputs, shortened, when it failed
+
+
+def case_plan(part: CheckedPart) -> CasePlan:
+    """Every case a part's checks use (none for a constant: it has exactly one value)."""
+    names: list[str] = []
+    random = 0
+    for check in part.checks:
+        if isinstance(check, ValueCheck) and check.case:
+            names.append(check.case)
+        if isinstance(check, ReferenceCheck):
+            names.extend(check.cases)
+            random = max(random, check.random)
+    return CasePlan(tuple(dict.fromkeys(names)), random)
+
+
+def uses(check: Check, case: Case | None) -> bool:
+    """Whether ``check`` judges ``case`` (one of its part's cases)."""
+    if case is None or isinstance(check, ShapeCheck):
+        return True
     if isinstance(check, ValueCheck):
-        return check_value(check, part, session)
-    return check_reference(check, part, session)
+        return case.label == check.case
+    if case.is_random:
+        return case.index < check.random
+    return case.label in check.cases
 
 
-def check_shape(check: ShapeCheck, part: Part, session: Session) -> CheckResult:
-    cases = session.cases_for(part)
-    for case in cases:
-        answer = session.student(part.target, case)
-        if answer.value is None:
-            return _failed(check, "shape", f"{answer.problem}{_on(case)}", answer.details)
-        wanted = check.shape.resolve(case.dims if case else {})
-        if answer.value.shape != wanted:
-            summary = f"shape {answer.value.shape}, expected {wanted} = {check.shape}{_on(case)}"
-            expected = session.expected(part.target, case)
-            tolerance = session.rubric.defaults.tolerance
-            diagnosis = _explain(session, part, case, answer.value, expected, tolerance)
-            return _failed(check, "shape", summary, "", diagnosis)
-    return CheckResult("shape", 1.0, check.weight, f"shape {check.shape} on {len(cases)} case(s)")
+def judge(check: Check, part: CheckedPart, observation: Observation, rubric: Rubric) -> CaseVerdict:
+    """Judge one case for one check of a part."""
+    if isinstance(check, ShapeCheck):
+        return _judge_shape(check, part, observation, rubric)
+    if isinstance(check, ValueCheck):
+        return _judge_value(check, part, observation, rubric)
+    return _judge_reference(check, part, observation, rubric)
 
 
-def check_value(check: ValueCheck, part: Part, session: Session) -> CheckResult:
-    case = session.named(part.target.name, check.case) if part.target.kind == "call" else None
-    answer = session.student(part.target, case)
+def summarize(check: Check, verdicts: list[CaseVerdict]) -> CheckResult:
+    """The check's score and reasons from its verdicts, in case order."""
+    failures = [v for v in verdicts if not v.ok]
+    if isinstance(check, ShapeCheck):
+        if failures:
+            return _failed(check, "shape", failures[0].message, failures[0].details, failures[0].finding)
+        return CheckResult("shape", 1.0, check.weight, f"shape {check.shape} on {len(verdicts)} case(s)")
+    if isinstance(check, ValueCheck):
+        (verdict,) = verdicts
+        if verdict.ok:
+            return CheckResult("value", 1.0, check.weight, verdict.message)
+        return _failed(check, "value", verdict.message, verdict.details, verdict.finding)
+    if not failures:
+        return CheckResult("reference", 1.0, check.weight, f"matches the reference on {len(verdicts)} case(s)")
+    score = (len(verdicts) - len(failures)) / len(verdicts) if check.scoring == "proportional" else 0.0
+    first = failures[0]
+    summary = f"wrong on {len(failures)} of {len(verdicts)} case(s); first: {first.case}: {first.message}"
+    return _failed(check, "reference", summary, f"inputs: {first.inputs}\n{first.details}", first.finding, score)
+
+
+# -- one case ------------------------------------------------------------------
+
+
+def _judge_shape(check: ShapeCheck, part: CheckedPart, obs: Observation, rubric: Rubric) -> CaseVerdict:
+    answer, case = obs.student, obs.case
     if answer.value is None:
-        diagnosis = _explain(session, part, case, None, None, check.tolerance)
-        return _failed(check, "value", f"{answer.problem}{_on(case)}", answer.details, diagnosis)
+        return CaseVerdict(False, f"{answer.problem}{_on(case)}", answer.details)
+    wanted = check.shape.resolve(case.dims if case else {})
+    if answer.value.shape == wanted:
+        return CaseVerdict(True)
+    summary = f"shape {answer.value.shape}, expected {wanted} = {check.shape}{_on(case)}"
+    return CaseVerdict(False, summary, finding=_explain(part, obs, answer.value, obs.expected,
+                                                        rubric.defaults.tolerance, rubric))
+
+
+def _judge_value(check: ValueCheck, part: CheckedPart, obs: Observation, rubric: Rubric) -> CaseVerdict:
+    answer, case = obs.student, obs.case
+    if answer.value is None:
+        finding = _explain(part, obs, None, None, check.tolerance, rubric)
+        return CaseVerdict(False, f"{answer.problem}{_on(case)}", answer.details, finding)
     expected = np.asarray(check.expected, dtype=np.float64)
     result = compare(answer.value, expected, check.tolerance)
     if result.ok:
-        return CheckResult("value", 1.0, check.weight, f"= {shorten(expected)}{_on(case)}")
+        return CaseVerdict(True, f"= {shorten(expected)}{_on(case)}")
     summary = f"got {shorten(answer.value)}, expected {shorten(expected)}{_on(case)}"
     detail = result.message if result.problem != "shape" and expected.size > 1 else ""
-    diagnosis = _explain(session, part, case, answer.value, expected, check.tolerance)
-    return _failed(check, "value", summary, detail, diagnosis)
+    return CaseVerdict(False, summary, detail, _explain(part, obs, answer.value, expected, check.tolerance, rubric))
 
 
-def check_reference(check: ReferenceCheck, part: Part, session: Session) -> CheckResult:
-    target = part.target
-    cases = [session.named(target.name, n) for n in check.cases] + session.random(target.name, check.random)
-    failures: list[tuple[Case, str, str, tuple]] = []
-    for case in cases:
-        answer = session.student(target, case)
-        if answer.value is None:
-            failures.append((case, answer.problem, answer.details, None))
-            continue
-        expected = session.expected(target, case)
-        result = compare(answer.value, expected, check.tolerance)
-        if not result.ok:
-            diagnosis = _explain(session, part, case, answer.value, expected, check.tolerance)
-            failures.append((case, result.message, "", diagnosis))
-    passed = len(cases) - len(failures)
-    if not failures:
-        return CheckResult("reference", 1.0, check.weight, f"matches the reference on {len(cases)} case(s)")
-    score = passed / len(cases) if check.scoring == "proportional" else 0.0
-    case, message, details, diagnosis = failures[0]
-    summary = f"wrong on {len(failures)} of {len(cases)} case(s); first: {case.label}{_dims(case)}: {message}"
-    return _failed(check, "reference", summary, f"inputs: {_inputs(case)}\n{details}", diagnosis, score)
+def _judge_reference(check: ReferenceCheck, part: CheckedPart, obs: Observation, rubric: Rubric) -> CaseVerdict:
+    answer, case = obs.student, obs.case
+    where = f"{case.label}{_dims(case)}"
+    if answer.value is None:
+        return CaseVerdict(False, answer.problem, answer.details, case=where, inputs=_inputs(case))
+    result = compare(answer.value, obs.expected, check.tolerance)
+    if result.ok:
+        return CaseVerdict(True, case=where)
+    finding = _explain(part, obs, answer.value, obs.expected, check.tolerance, rubric)
+    return CaseVerdict(False, result.message, finding=finding, case=where, inputs=_inputs(case))
 
 
-# -- diagnosis ---------------------------------------------------------------
+# -- diagnosis -----------------------------------------------------------------
 
 
-def _explain(session: Session, part: Part, case: Case | None, student: np.ndarray | None,
-             expected: np.ndarray | None, tolerance: Tolerance) -> tuple[str, str] | None:
+def _explain(part: CheckedPart, obs: Observation, student: np.ndarray | None, expected: np.ndarray | None,
+             tolerance: Tolerance, rubric: Rubric) -> Finding | None:
     """The rubric's declared mistakes first (they know the concept), then the generic detectors.
 
     For an indexed target (one entry of a gradient) the whole arrays say more than one number does.
     """
-    if part.target.index and part.target.kind == "call":
-        whole = replace(part.target, index=())
-        full = session.student(whole, case)
-        if full.value is not None:
-            part = replace(part, target=whole)
-            student, expected = full.value, session.expected(whole, case)
+    if part.target.index and isinstance(part.target, CallTarget) and obs.student_whole.value is not None:
+        student, expected = obs.student_whole.value, obs.expected_whole
     if student is None:
         return None
-    for mistake in part.mistakes:
-        mutant = session.expected(part.target, case, mistake.function)
+    for mistake, mutant in obs.mutants:
         if compare(student, mutant, tolerance).ok:
-            return f"mistake:{mistake.function}", mistake.message
-    batch = case.dims.get(session.rubric.batch_dimension) if case and session.rubric.batch_dimension else None
+            return Finding(mistake.function, mistake.message, declared=True)
+    case = obs.case
+    batch = case.dims.get(rubric.batch_dimension) if case and rubric.batch_dimension else None
     found = diagnose(student, expected, rtol=tolerance.rtol, atol=tolerance.atol, batch_size=batch,
                      preactivation=_preactivation(part, case, expected))
-    return (found.kind, found.message) if found else None
+    return Finding(found.kind, found.message) if found else None
 
 
-def _preactivation(part: Part, case: Case | None, expected: np.ndarray) -> np.ndarray | None:
+def _preactivation(part: CheckedPart, case: Case | None, expected: np.ndarray) -> np.ndarray | None:
     """The rubric-named pre-activation input, when its shape lets the ReLU′(0) detector use it."""
     if part.preactivation is None or case is None:
         return None
@@ -119,12 +170,10 @@ def _preactivation(part: Part, case: Case | None, expected: np.ndarray) -> np.nd
     return values if fits else None
 
 
-def _failed(check: Check, kind: str, summary: str, details: str = "", diagnosis: tuple[str, str] | None = None,
+def _failed(check: Check, kind: str, summary: str, details: str = "", finding: Finding | None = None,
             score: float = 0.0) -> CheckResult:
-    lines = [line for line in details.splitlines() if line.strip()]
-    if diagnosis:
-        lines.append(f"likely cause: {diagnosis[1]}")
-    return CheckResult(kind, score, check.weight, summary, tuple(lines), diagnosis[0] if diagnosis else None)
+    lines = tuple(line for line in details.splitlines() if line.strip())
+    return CheckResult(kind, score, check.weight, summary, lines, finding)
 
 
 def _on(case: Case | None) -> str:

@@ -14,10 +14,10 @@ from pathlib import Path
 from rich.table import Table
 from rich.text import Text
 
-from ..cli import EXIT_OK, EXIT_POINTS_LOST, EXIT_USAGE
+from ..exit_codes import ExitCode
 from ..report.terminal import make_console
 from ..rubric.errors import RubricError
-from ..sandbox.launcher import default_launcher
+from ..sandbox.launcher import acquire_launcher, release_launcher
 from ..selftest import SampleOutcome, check_rubric, find_rubrics
 
 
@@ -35,20 +35,20 @@ def main(argv: list[str]) -> int:
     if missing or not rubrics:
         print(f"grade check: error: no rubric at {missing[0] if missing else ' '.join(map(str, options.paths))}",
               file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE_ERROR
     console = make_console()
-    launcher = default_launcher()
+    launcher = acquire_launcher()
     outcomes: list[SampleOutcome] = []
     invalid = False
     try:
         for path in rubrics:
             try:
-                outcomes += check_rubric(path, launcher)
+                outcomes += check_rubric(path)
             except RubricError as exc:
                 console.print(Text(f"✗ {exc}", style="red"))
                 invalid = True
     finally:
-        launcher.close()
+        release_launcher(launcher)
     console.print(_table(outcomes))
     for outcome in outcomes:
         for line in outcome.mismatches:
@@ -56,8 +56,8 @@ def main(argv: list[str]) -> int:
     failed = sum(not o.ok for o in outcomes)
     console.print(f"{len(outcomes) - failed} passed, {failed} failed")
     if invalid:
-        return EXIT_USAGE
-    return EXIT_POINTS_LOST if failed else EXIT_OK
+        return ExitCode.USAGE_ERROR
+    return ExitCode.POINTS_LOST if failed else ExitCode.OK
 
 
 def _table(outcomes: list[SampleOutcome]) -> Table:

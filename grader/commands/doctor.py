@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
-from ..cli import EXIT_OK
+from ..exit_codes import ExitCode
 from ..report.terminal import make_console
 from ..sandbox.isolation import probe_layers
 from ..sandbox.launcher import default_launcher
@@ -38,6 +38,6 @@ def main(argv: list[str]) -> int:
     if missing:
         console.print(Text(f"warning: not isolated by {', '.join(missing)}; see the README's security model",
                            style="yellow"))
-    return EXIT_OK
+    return ExitCode.OK
 
 

@@ -7,16 +7,8 @@ import sys
 from pathlib import Path
 
 from .. import __version__
-from ..cli import EXIT_OK, EXIT_POINTS_LOST, EXIT_USAGE
-from ..grading import grade_submission
-from ..reference import load_reference
-from ..report.gradescope import render_json
-from ..report.terminal import make_console, render
-from ..rubric.errors import RubricError
-from ..results import GradeResult
-from ..rubric.loader import load_rubric
-from ..rubric.model import Rubric
-from ..sandbox.launcher import default_launcher
+from ..exit_codes import ExitCode
+from ..sandbox.launcher import acquire_launcher, release_launcher
 
 _EPILOG = """sub-commands:
   grade check [RUBRIC_OR_DIR ...]   self-test rubrics: reference and samples get their declared scores
@@ -45,40 +37,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    parser = build_parser()
-    options = parser.parse_args(argv)
-    if not options.submission.is_file():
-        print(f"grade: error: submission not found: {options.submission}", file=sys.stderr)
-        return EXIT_USAGE
-    launcher = default_launcher()  # before any rubric is read: workers must never see reference data
+    options = build_parser().parse_args(argv)
+    launcher = acquire_launcher()  # first: the zygote imports numpy while this process imports the rest
     try:
-        rubric = load_rubric(options.rubric)
-        reference = load_reference(rubric)
-        result = grade_submission(rubric, reference, options.submission, launcher, hidden_paths(rubric))
+        return _grade(options)
+    finally:
+        release_launcher(launcher)
+
+
+def _grade(options: argparse.Namespace) -> int:
+    from ..api import Grader
+    from ..results import CouldNotGrade
+    from ..rubric.errors import RubricError
+    from ..submissions import SubmissionError
+
+    try:
+        with Grader(options.rubric) as grader:
+            outcome = grader.grade(options.submission)
     except RubricError as exc:  # includes a reference implementation that fails: the rubric's fault
         print(f"grade: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        launcher.close()
-    for warning in result.warnings:
+        return ExitCode.USAGE_ERROR
+    except SubmissionError as exc:
+        print(f"grade: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE_ERROR
+    if isinstance(outcome, CouldNotGrade):
+        print(f"grade: {outcome.reason} (not the submission's fault; no grade was given)", file=sys.stderr)
+        return ExitCode.COULD_NOT_GRADE
+    for warning in outcome.warnings:
         print(f"grade: {warning}", file=sys.stderr)
-    write_report(result, options.format, options.output)
-    return exit_status(result.score, result.max_score, options.fail_under)
+    write_report(outcome, options.format, options.output)
+    return exit_status(outcome.score, outcome.max_score, options.fail_under)
 
 
-def hidden_paths(rubric: Rubric) -> tuple[str, ...]:
-    """Folders the student's process must not see: the rubric's and the reference's."""
-    return tuple(sorted({str(rubric.path.resolve().parent), str(rubric.reference.parent)}))
-
-
-def write_report(result: GradeResult, fmt: str, output: Path | None) -> None:
+def write_report(result, fmt: str, output: Path | None) -> None:
     if fmt == "json":
+        from ..report.gradescope import render_json
+
         text = render_json(result)
         if output:
             output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
         return
+    from ..report.terminal import make_console, render
+
     if output:
         with output.open("w", encoding="utf-8") as stream:
             render(result, make_console(stream))
@@ -86,8 +88,8 @@ def write_report(result: GradeResult, fmt: str, output: Path | None) -> None:
         render(result, make_console())
 
 
-def exit_status(score: float, max_score: float, fail_under: float | None) -> int:
+def exit_status(score: float, max_score: float, fail_under: float | None) -> ExitCode:
     if fail_under is not None:
         percent = 100.0 * score / max_score if max_score else 100.0
-        return EXIT_OK if percent + 1e-9 >= fail_under else EXIT_POINTS_LOST
-    return EXIT_OK if score >= max_score - 1e-9 else EXIT_POINTS_LOST
+        return ExitCode.OK if percent + 1e-9 >= fail_under else ExitCode.POINTS_LOST
+    return ExitCode.OK if score >= max_score - 1e-9 else ExitCode.POINTS_LOST

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_OK, EXIT_USAGE
+from ..exit_codes import ExitCode
 from ..rubric.errors import RubricError
 from ..rubric.loader import load_rubric
 from ..rubric.model import Function, Rubric, Shape, ValueSpec
@@ -30,18 +30,18 @@ def main(argv: list[str]) -> int:
         rubric = load_rubric(options.rubric)
     except RubricError as exc:
         print(f"grade stub: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE_ERROR
     text = render_stub(rubric)
     if options.output is None:
         sys.stdout.write(text)
-        return EXIT_OK
+        return ExitCode.OK
     if options.output.exists():
         print(f"grade stub: error: {options.output} exists; not overwriting it", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE_ERROR
     options.output.write_text(text, encoding="utf-8")
     print(f"wrote {options.output}: fill in the functions, then run "
           f"grade {options.output} --rubric {options.rubric}", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def render_stub(rubric: Rubric) -> str:

@@ -35,7 +35,7 @@ def _test(question_id: str, part: PartResult) -> dict[str, Any]:
         "score": _number(part.score),
         "max_score": _number(part.points),
         "status": "passed" if part.status == "passed" else "failed",
-        "output": "\n".join(part.reasons()) if part.status != "passed" else _passed_output(part),
+        "output": "\n".join(map(str, part.reasons())) if part.status != "passed" else _passed_output(part),
         "output_format": "text",
         "visibility": part.visibility,
         **_extra(part),
@@ -44,7 +44,7 @@ def _test(question_id: str, part: PartResult) -> dict[str, Any]:
 
 def _extra(part: PartResult) -> dict[str, Any]:
     """Machine-readable diagnosis classes, for course staff's own statistics."""
-    diagnoses = list(dict.fromkeys(c.diagnosis for c in part.checks if c.diagnosis))
+    diagnoses = list(part.diagnoses)
     return {"extra_data": {"diagnoses": diagnoses}} if diagnoses else {}
 
 

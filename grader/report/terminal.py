@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..results import GradeResult, PartResult, QuestionResult
+from ..results import GradeResult, PartResult, QuestionResult, ReasonKind
 
 _STATUS = {"passed": ("✓ passed", "green"), "partial": ("◐ partial", "yellow"), "failed": ("✗ failed", "red")}
 
@@ -62,15 +62,12 @@ def _reasons(question: QuestionResult, part: PartResult) -> Text:
     label, style = _STATUS[part.status]
     text = Text(f"{label[0]} {question.id} ({part.part_id}) ", style=f"bold {style}")
     text.append(part.title, style="bold")
-    for line in part.reasons():
-        text.append("\n    " + line, style=_line_style(line))
+    for reason in part.reasons():
+        text.append("\n    " + str(reason), style=_REASON_STYLE.get(reason.kind, ""))
     return text
 
 
-def _line_style(line: str) -> str:
-    if "likely cause:" in line:
-        return "magenta"
-    return "dim" if line.startswith("  ") else ""
+_REASON_STYLE = {ReasonKind.CAUSE: "magenta", ReasonKind.DETAIL: "dim"}
 
 
 def _fmt(value: float) -> str:

@@ -7,12 +7,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..checks.claims import claim_problems
-from ..cases import CaseError, as_float_array, infer_dims
+from .claims import build_claim, claim_problems
 from .errors import RubricError
 from .model import (
+    CallTarget,
     Check,
-    Claim,
+    CheckedPart,
+    ClaimPart,
+    ConstantTarget,
     Defaults,
     Draw,
     Function,
@@ -24,10 +26,12 @@ from .model import (
     Rubric,
     Shape,
     ShapeCheck,
+    ShapeMismatch,
     Target,
     Tolerance,
     ValueCheck,
     ValueSpec,
+    infer_dims,
 )
 from .schema import validate_document
 from .yaml_source import YamlSource, read_yaml
@@ -195,6 +199,13 @@ class _Builder:
         return Question(str(raw["id"]), raw["title"], parts)
 
     def _part(self, path, raw, defaults, dims, functions, constants, cases) -> Part:
+        common = dict(id=str(raw["id"]), title=raw["title"], points=float(raw["points"]),
+                      visibility=raw.get("visibility", "visible"), line=self.source.line_of(path) or 0)
+        if "claim" in raw:
+            claim = build_claim(raw["claim"])
+            for key, message in claim_problems(claim, functions):
+                raise self.fail(path + ("claim",) + key, message)
+            return ClaimPart(**common, claim=claim)
         tolerance = Tolerance(raw.get("rtol", defaults.tolerance.rtol), raw.get("atol", defaults.tolerance.atol))
         target = self._target(path, raw, functions, constants)
         default_case = raw.get("case")
@@ -205,32 +216,15 @@ class _Builder:
             for ci, c in enumerate(raw.get("checks", []))
         )
         mistakes = tuple(Mistake(m["function"], m["message"]) for m in raw.get("mistakes", []))
-        if mistakes and (target is None or target.kind != "call"):
+        if mistakes and not isinstance(target, CallTarget):
             raise self.fail(path + ("mistakes",), "mistakes apply only to parts that call a function")
-        claim = None
-        if "claim" in raw:
-            options = {k: v for k, v in raw["claim"].items() if k != "kind"}
-            claim = Claim(raw["claim"]["kind"], options)
-            for key, message in claim_problems(claim, functions):
-                raise self.fail(path + ("claim",) + key, message)
         preactivation = raw.get("preactivation")
-        if preactivation is not None and (target is None or target.kind != "call"
-                                          or preactivation not in functions[target.name].param_names):
+        if preactivation is not None and (not isinstance(target, CallTarget)
+                                          or preactivation not in functions[target.function].param_names):
             raise self.fail(path + ("preactivation",), f"'{preactivation}' is not a parameter of the called function")
-        return Part(
-            id=str(raw["id"]),
-            title=raw["title"],
-            points=float(raw["points"]),
-            target=target,
-            checks=checks,
-            mistakes=mistakes,
-            claim=claim,
-            visibility=raw.get("visibility", "visible"),
-            preactivation=preactivation,
-            line=self.source.line_of(path) or 0,
-        )
+        return CheckedPart(**common, target=target, checks=checks, mistakes=mistakes, preactivation=preactivation)
 
-    def _target(self, path, raw, functions, constants) -> Target | None:
+    def _target(self, path, raw, functions, constants) -> Target:
         if "call" in raw:
             name = raw["call"]
             if name not in functions:
@@ -242,27 +236,25 @@ class _Builder:
                 raise self.fail(path + ("call",), f"'{name}' returns {', '.join(names)}: say which with 'output'")
             if output is not None and output not in names:
                 raise self.fail(path + ("output",), f"'{name}' returns no '{output}' (it returns {', '.join(names)})")
-            return Target("call", name, output if len(names) > 1 else None, tuple(raw.get("index", ())))
-        if "constant" in raw:
-            name = raw["constant"]
-            if name not in constants:
-                raise self.fail(path + ("constant",), f"'{name}' is not a constant of the interface")
-            if "output" in raw:
-                raise self.fail(path + ("output",), "a constant has no outputs")
-            return Target("constant", name, None, tuple(raw.get("index", ())))
-        return None
+            return CallTarget(name, output if len(names) > 1 else None, tuple(raw.get("index", ())))
+        name = raw["constant"]
+        if name not in constants:
+            raise self.fail(path + ("constant",), f"'{name}' is not a constant of the interface")
+        if "output" in raw:
+            raise self.fail(path + ("output",), "a constant has no outputs")
+        return ConstantTarget(name, tuple(raw.get("index", ())))
 
     def _known_case(self, path, case, target, functions, cases) -> None:
         if case not in cases:
             raise self.fail(path, f"no case named '{case}' (known: {', '.join(cases) or 'none'})")
-        if target is not None and target.kind == "call":
-            function = functions[target.name]
+        if isinstance(target, CallTarget):
+            function = functions[target.function]
             missing = [p for p in function.param_names if p not in cases[case]]
             if missing:
                 raise self.fail(path, f"case '{case}' gives no value for parameter '{missing[0]}' of {target.name}")
             try:
-                infer_dims(function, {p: as_float_array(cases[case][p]) for p in function.param_names})
-            except CaseError as exc:
+                infer_dims(function, {p: np.asarray(cases[case][p], dtype=np.float64) for p in function.param_names})
+            except ShapeMismatch as exc:
                 raise self.fail(("cases", case), f"does not fit {target.name}: {exc}") from None
 
     def _check(self, path, raw, target, default_case, tolerance, defaults, dims, functions, cases) -> Check:
@@ -274,12 +266,12 @@ class _Builder:
             if not _is_rectangular(raw["value"]):
                 raise self.fail(path + ("value",), "ragged list: every row must have the same length")
             case = raw.get("case", default_case)
-            if target.kind == "call":
+            if isinstance(target, CallTarget):
                 if case is None:
                     raise self.fail(path, "a value check on a function call needs a 'case' (here or on the part)")
                 self._known_case(path + ("case",), case, target, functions, cases)
             return ValueCheck(raw["value"], case, tol, weight)
-        if target.kind != "call":
+        if not isinstance(target, CallTarget):
             raise self.fail(path + ("reference",), "a reference check needs a function call, not a constant")
         spec = raw["reference"] or {}
         named = tuple(spec.get("cases", [default_case] if default_case else []))

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, ClassVar, Literal, Mapping
+
+import numpy as np
 
 _DIM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:([+-])\s*([0-9]+))?\s*$")
 
@@ -108,12 +110,48 @@ class Function:
         return names.index(output) if output is not None else None
 
 
+class ShapeMismatch(ValueError):
+    """Concrete arguments whose shapes do not fit a function's declared parameter shapes."""
+
+
+def infer_dims(function: Function, args: Mapping[str, Any]) -> dict[str, int]:
+    """Read the named dimensions off concrete arguments; raise :class:`ShapeMismatch` on a contradiction."""
+    dims: dict[str, int] = {}
+    for param in function.params:
+        actual = np.shape(args[param.name])
+        if len(actual) != len(param.shape.dims):
+            raise ShapeMismatch(f"parameter '{param.name}' has shape {actual}, declared {param.shape}")
+        for expr, size in zip(param.shape.dims, actual):
+            value = size - expr.offset
+            if expr.name is None:
+                if size != expr.offset:
+                    raise ShapeMismatch(f"parameter '{param.name}' has shape {actual}, declared {param.shape}")
+            elif dims.setdefault(expr.name, value) != value:
+                raise ShapeMismatch(f"parameter '{param.name}' has shape {actual}, which contradicts "
+                                    f"{expr.name} = {dims[expr.name]}")
+    return dims
+
+
 @dataclass(frozen=True)
 class Tolerance:
-    """|student - reference| <= atol + rtol * |reference|, element-wise."""
+    """The one comparison rule: ``|student - expected| <= atol + rtol * |expected|``, element-wise,
+    with the expected value on the right (so the rule is not symmetric, on purpose)."""
 
     rtol: float = 1e-6
     atol: float = 1e-9
+
+    def excess(self, student: np.ndarray, expected: np.ndarray) -> np.ndarray:
+        """How far each entry is beyond the allowed error (<= 0 within tolerance; NaN for NaN entries)."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.abs(student - expected) - (self.atol + self.rtol * np.abs(expected))
+
+    def within(self, student: np.ndarray, expected: np.ndarray) -> np.ndarray:
+        """Element-wise verdict for two arrays of the same shape (NaN is never within)."""
+        return self.excess(student, expected) <= 0
+
+    def close(self, student: np.ndarray, expected: np.ndarray) -> bool:
+        """Whole-array verdict: the exact shape, then every entry within tolerance."""
+        return np.shape(student) == np.shape(expected) and bool(np.all(self.within(student, expected)))
 
 
 @dataclass(frozen=True)
@@ -151,43 +189,107 @@ class Mistake:
 
 
 @dataclass(frozen=True)
-class Target:
-    """What a part grades: one output of a function call, or a module constant."""
+class CallTarget:
+    """What a part grades: one output of a call of the student's ``function`` (one entry with ``index``)."""
 
-    kind: str  # "call" | "constant"
-    name: str
-    output: str | None = None
+    function: str
+    output: str | None = None  # None for a function with a single return value
     index: tuple[int, ...] = ()
 
-    def describe(self) -> str:
-        text = f"{self.name}(...)" if self.kind == "call" else self.name
-        if self.output is not None:
-            text += f" → {self.output}"
-        if self.index:
-            text += "[" + ", ".join(map(str, self.index)) + "]"
-        return text
+    @property
+    def name(self) -> str:
+        return self.function
+
+    def whole(self) -> "CallTarget":
+        return CallTarget(self.function, self.output)
 
 
 @dataclass(frozen=True)
-class Claim:
-    """A property of the student's own functions (symmetry, gradient consistency, shapes)."""
+class ConstantTarget:
+    """What a part grades: a module-level constant of the submission (one entry with ``index``)."""
 
-    kind: str
-    options: Mapping[str, Any] = field(default_factory=dict)
+    name: str
+    index: tuple[int, ...] = ()
+
+    def whole(self) -> "ConstantTarget":
+        return ConstantTarget(self.name)
+
+
+Target = CallTarget | ConstantTarget
+
+
+Axis = Literal["all", "rows", "columns"]
 
 
 @dataclass(frozen=True)
-class Part:
+class SymmetryClaim:
+    """With the ``constant`` parameters at one constant, the ``equal`` outputs stay identical along an
+    axis (after ``steps`` applications feeding ``carry`` outputs back) and the ``differ`` ones do not."""
+
+    call: str
+    constant: tuple[str, ...] = ()
+    carry: Mapping[str, str] = field(default_factory=dict)  # parameter -> output fed back
+    equal: Mapping[str, Axis] = field(default_factory=dict)
+    differ: Mapping[str, Axis] = field(default_factory=dict)
+    steps: int = 1
+    trials: int = 5
+    kind: ClassVar[str] = "symmetry"
+
+
+@dataclass(frozen=True)
+class GradientCheckClaim:
+    """The student's gradients agree with central finite differences of the student's own loss."""
+
+    loss_call: str
+    loss_output: str | None
+    gradient_call: str
+    outputs: Mapping[str, str]  # parameter -> gradient output
+    trials: int = 3
+    eps: float = 1e-6
+    tolerance: Tolerance = Tolerance(1e-4, 1e-7)
+    kind: ClassVar[str] = "gradient_check"
+
+
+@dataclass(frozen=True)
+class GradientShapesClaim:
+    """Every gradient the function returns has the shape of its parameter."""
+
+    call: str
+    outputs: Mapping[str, str]  # parameter -> gradient output
+    trials: int = 5
+    kind: ClassVar[str] = "gradient_shapes"
+
+
+Claim = SymmetryClaim | GradientCheckClaim | GradientShapesClaim
+
+
+@dataclass(frozen=True)
+class _PartBase:
     id: str
     title: str
     points: float
-    target: Target | None
-    checks: tuple[Check, ...]
-    mistakes: tuple[Mistake, ...] = ()
-    claim: Claim | None = None
     visibility: str = "visible"
-    preactivation: str | None = None  # parameter holding pre-activations, for the ReLU′(0) diagnosis
     line: int = 0
+
+
+@dataclass(frozen=True)
+class CheckedPart(_PartBase):
+    """A part graded by value checks on one target."""
+
+    target: Target = ConstantTarget("")
+    checks: tuple[Check, ...] = ()
+    mistakes: tuple[Mistake, ...] = ()
+    preactivation: str | None = None  # parameter holding pre-activations, for the ReLU′(0) diagnosis
+
+
+@dataclass(frozen=True)
+class ClaimPart(_PartBase):
+    """A part graded by a claim about the student's own functions."""
+
+    claim: Claim = GradientShapesClaim("", {})
+
+
+Part = CheckedPart | ClaimPart
 
 
 @dataclass(frozen=True)

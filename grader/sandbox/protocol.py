@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from .limits import Caps
+
 MAGIC = b"GRD1"
 _FRAME = struct.Struct("!4sQ")
 _JSON_LEN = struct.Struct("!I")
@@ -54,15 +56,6 @@ class Unsupported:
     """A value the student returned that is not a number, array, tuple or dict."""
 
     type_name: str
-
-
-@dataclass(frozen=True)
-class Caps:
-    """Upper bounds on what the worker may send back."""
-
-    message_bytes: int = 64 << 20
-    array_elements: int = 4 << 20
-    items: int = 10_000
 
 
 # -- encoding (both sides) ----------------------------------------------------
@@ -198,14 +191,21 @@ def _load_array(blobs: list[bytes], node: Any, budget: list[int]) -> np.ndarray:
 # -- framing over file descriptors --------------------------------------------
 
 
-def write_message(fd: int, obj: Any) -> None:
-    write_bytes(fd, encode(obj))
+def write_message(fd: int, obj: Any, deadline: float | None = None) -> None:
+    write_bytes(fd, encode(obj), deadline)
 
 
-def write_bytes(fd: int, message: bytes) -> None:
+def write_bytes(fd: int, message: bytes, deadline: float | None = None) -> None:
+    """Write all of ``message``; on a non-blocking ``fd``, wait for room until ``deadline``."""
     data = memoryview(message)
     while data:
-        written = os.write(fd, data)
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if (wait is not None and wait <= 0) or not select.select([], [fd], [], wait)[1]:
+                raise ChannelTimeout("timed out while sending") from None
+            continue
         data = data[written:]
 
 

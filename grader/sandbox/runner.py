@@ -1,37 +1,38 @@
 """The grader's side of the sandbox: run a submission's functions in a worker and collect plain results.
 
-One :class:`SubmissionRunner` per submission. It starts a worker lazily, sends one
-request at a time and waits for the answer with a deadline. A worker that times
-out, crashes or garbles its answer is killed; the next request starts a fresh one
-(the submission is imported again), so one bad function does not cost the others.
+One :class:`SubmissionRunner` per submission. It starts a worker lazily and sends all
+the calls of one function together (in size-capped batches); the worker answers each
+call as soon as it returns, and each answer has its own deadline and size caps. A
+worker that times out, crashes or garbles an answer is killed: that call alone is
+lost, and the calls after it run in a fresh worker (the submission is imported
+again), so one bad call does not cost the others.
+
+The student's failures (exceptions, timeouts, crashes, garbage) come back as
+:class:`StudentError` values, which are graded. A fault of the grading machine (the
+sandbox cannot start, the submission cannot be copied into it) raises
+:class:`SandboxFault`: that is never the student's fault and never a grade.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from .isolation import python_paths
-from .launcher import Launcher, SpawnLauncher, WorkerHandle, WorkerSpec
-from .protocol import Caps, ChannelClosed, ChannelTimeout, ProtocolError, inert, read_message, write_message
-
+from .isolation import LayerStatus, python_paths
+from .limits import Limits
+from .protocol import ChannelClosed, ChannelTimeout, ProtocolError, inert, read_message, write_message
+from .slots import Launcher, SubmissionFiles, WorkerHandle, WorkerSpec
 
 _SANDBOX_ATTEMPTS = 3
+_BATCH_BYTES = 4 << 20  # arguments per request: bounds the grader's and the worker's memory
 
 
-@dataclass(frozen=True)
-class RunLimits:
-    call_timeout: float = 2.0
-    import_timeout: float = 10.0
-    total_timeout: float = 60.0
-    memory_bytes: int = 2 << 30
-    output_bytes: int = 16 << 20  # largest stdout/stderr file the worker may write
-    shown_output_bytes: int = 4000  # how much of it the report shows
-    caps: Caps = Caps()
+class SandboxFault(Exception):
+    """The sandbox could not be started or fed: a fault of the grading machine, not of the student."""
 
 
 @dataclass(frozen=True)
@@ -66,36 +67,27 @@ class _Worker:
     next_id: int = 0
 
 
-@dataclass
 class SubmissionRunner:
-    """Runs one submission's functions, one call at a time, in sandboxed workers."""
+    """Runs one submission's functions in sandboxed workers."""
 
-    submission: Path
-    limits: RunLimits = RunLimits()
-    launcher: Launcher = field(default_factory=SpawnLauncher)
-    readable_paths: Sequence[str] = ()
-    hidden_paths: Sequence[str] = ()
-
-    def __post_init__(self) -> None:
-        self.submission = Path(self.submission).resolve()
-        self._source = self.submission.read_bytes()
-        self._spec = WorkerSpec(
-            readable_paths=python_paths() + tuple(self.readable_paths),
-            hidden_paths=tuple(self.hidden_paths),
-            limits=(("memory_bytes", self.limits.memory_bytes), ("file_size_bytes", self.limits.output_bytes),
-                    ("cpu_seconds", int(self.limits.total_timeout) + 1)),
-        )
+    def __init__(self, files: SubmissionFiles, launcher: Launcher, limits: Limits = Limits(),
+                 readable_paths: Sequence[str] = (), hidden_paths: Sequence[str] = (),
+                 disabled_layers: Sequence[str] = ()) -> None:
+        self.files = files
+        self.limits = limits
+        self.launcher = launcher
+        self._spec = worker_spec(limits, readable_paths, hidden_paths, disabled_layers)
         self._worker: _Worker | None = None
         self._import_error: StudentError | None = None
         self._timed_out: dict[str, StudentError] = {}
         self._deadline: float | None = None
         self._stdout = bytearray()
         self._stderr = bytearray()
-        self.layers: tuple[tuple[str, bool, str], ...] = ()  # (name, active, detail) as the worker reported
+        self.layers: tuple[LayerStatus, ...] = ()  # as the worker reported them
 
     def missing_layers(self) -> list[str]:
         """Sandbox layers the worker could not apply on this machine."""
-        return [str(name) for name, active, _ in self.layers if not active]
+        return [layer.name for layer in self.layers if not layer.active]
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -118,15 +110,33 @@ class SubmissionRunner:
 
     def call(self, name: str, args: Sequence[np.ndarray]) -> CallOutcome:
         """Call the student's function ``name`` with positional ``args``."""
-        if name in self._timed_out:
-            return CallOutcome(error=self._timed_out[name])
-        outcome = self._request({"op": "call", "name": name, "args": list(args)}, self.limits.call_timeout)
-        if outcome.error is not None and outcome.error.kind == "timeout" and not self._out_of_time():
-            self._timed_out[name] = StudentError("timeout", f"not run: {name}() timed out on an earlier case")
-        return outcome
+        return self.call_many(name, [args])[0]
+
+    def call_many(self, name: str, calls: Sequence[Sequence[np.ndarray]]) -> list[CallOutcome]:
+        """Call ``name`` once per argument list, sending the calls together; one outcome per call, in order."""
+        outcomes: list[CallOutcome] = []
+        for batch in _batches(calls):
+            pending = list(batch)
+            while pending:
+                answered = self._call_batch(name, pending)
+                outcomes += answered
+                pending = pending[len(answered):]
+        return outcomes
 
     def constant(self, name: str) -> CallOutcome:
-        return self._request({"op": "get", "name": name}, self.limits.call_timeout)
+        """The value of the module-level name ``name``."""
+        return self.query({"op": "get", "name": name})
+
+    def query(self, request: dict) -> CallOutcome:
+        """One request with one reply: ``{"op": "get", "name"}`` or ``{"op": "has", "names"}``."""
+        failure = self._unavailable()
+        if failure is not None:
+            return failure
+        started = time.monotonic()
+        worker = self._worker
+        worker.next_id += 1
+        deadline = min(started + self.limits.call_timeout, self._deadline)
+        return self._exchange(worker, dict(request, id=worker.next_id), deadline, started)
 
     def output(self) -> CapturedOutput:
         """What the submission printed so far (every worker's), capped for the report."""
@@ -135,40 +145,92 @@ class SubmissionRunner:
             self._collect_output(self._worker.handle, stdout, stderr)
         return CapturedOutput(self._shown(stdout), self._shown(stderr))
 
-    def _request(self, request: dict, timeout: float) -> CallOutcome:
-        started = time.monotonic()
+    def _unavailable(self) -> CallOutcome | None:
+        """Why no worker can take a request now (time used up, import failed), or None."""
         if self._out_of_time():
             return CallOutcome(error=self._total_time_error())
         if self.import_error() is not None:
             return CallOutcome(error=self._import_error)
-        worker = self._worker
-        if worker is None:  # the import ran out of the submission's time
+        if self._worker is None:  # the import ran out of the submission's time
             return CallOutcome(error=self._total_time_error())
+        return None
+
+    def _call_batch(self, name: str, calls: list[Sequence[np.ndarray]]) -> list[CallOutcome]:
+        """Send ``calls`` to one worker; return the outcomes up to and including the first that ended it."""
+        if name in self._timed_out:
+            return [CallOutcome(error=self._timed_out[name])] * len(calls)
+        failure = self._unavailable()
+        if failure is not None:
+            return [failure] * len(calls)
+        worker = self._worker
         worker.next_id += 1
         request_id = worker.next_id
-        deadline = min(started + timeout, self._deadline)
+        started = time.monotonic()
+        request = {"op": "calls", "name": name, "args": [list(args) for args in calls], "id": request_id}
         try:
-            write_message(worker.handle.requests_fd, dict(request, id=request_id))
+            write_message(worker.handle.requests_fd, request, min(started + self.limits.call_timeout, self._deadline))
+        except ChannelTimeout:
+            return [self._lost(started, min(started + self.limits.call_timeout, self._deadline), name)]
+        except OSError:
+            self._stop_worker()
+            return [_crashed()]
+        outcomes = []
+        for index in range(len(calls)):
+            deadline = min(started + self.limits.call_timeout, self._deadline)
+            outcome = self._receive(worker, request_id, index, deadline, started, name)
+            outcomes.append(outcome)
+            if self._worker is not worker:
+                break
+            started = time.monotonic()
+        return outcomes
+
+    def _receive(self, worker: _Worker, request_id: int, index: int, deadline: float, started: float,
+                 name: str) -> CallOutcome:
+        try:
             reply = read_message(worker.handle.responses_fd, deadline, self.limits.caps)
         except ChannelTimeout:
+            return self._lost(started, deadline, name)
+        except ChannelClosed:
             self._stop_worker()
-            if deadline >= self._deadline:
-                return CallOutcome(error=self._total_time_error(), seconds=time.monotonic() - started)
-            return CallOutcome(error=StudentError("timeout", f"timed out after {timeout:g} s"), seconds=timeout)
-        except (ChannelClosed, BrokenPipeError):
-            self._stop_worker()
-            return CallOutcome(error=StudentError("crash", "the submission's process died during the call "
-                                                  "(it exited, crashed, or ran out of memory)"))
+            return _crashed()
         except ProtocolError as exc:
             self._stop_worker()
             return CallOutcome(error=StudentError("bad_result", f"unreadable result: {exc}"))
+        return self._verdict(reply, {"id": request_id, "index": index}, started)
+
+    def _exchange(self, worker: _Worker, request: dict, deadline: float, started: float) -> CallOutcome:
+        """One request with one reply (a constant)."""
+        try:
+            write_message(worker.handle.requests_fd, request, deadline)
+            reply = read_message(worker.handle.responses_fd, deadline, self.limits.caps)
+        except ChannelTimeout:
+            return self._lost(started, deadline, None)
+        except (ChannelClosed, OSError):
+            self._stop_worker()
+            return _crashed()
+        except ProtocolError as exc:
+            self._stop_worker()
+            return CallOutcome(error=StudentError("bad_result", f"unreadable result: {exc}"))
+        return self._verdict(reply, {"id": request["id"]}, started)
+
+    def _verdict(self, reply: Any, expected: dict, started: float) -> CallOutcome:
         seconds = time.monotonic() - started
-        if not isinstance(reply, dict) or reply.get("id") != request_id:
+        if not isinstance(reply, dict) or any(reply.get(k) != v for k, v in expected.items()):
             self._stop_worker()
             return CallOutcome(error=StudentError("bad_result", "the result channel was tampered with"), seconds=seconds)
         if reply.get("error"):
             return CallOutcome(error=_student_error(reply["error"]), seconds=seconds)
         return CallOutcome(value=reply.get("value"), seconds=seconds)
+
+    def _lost(self, started: float, deadline: float, name: str | None) -> CallOutcome:
+        """A call that did not answer before its deadline: end the worker, and skip ``name``'s later calls."""
+        self._stop_worker()
+        if deadline >= self._deadline:
+            return CallOutcome(error=self._total_time_error(), seconds=time.monotonic() - started)
+        timeout = self.limits.call_timeout
+        if name is not None:
+            self._timed_out[name] = StudentError("timeout", f"not run: {name}() timed out on an earlier case")
+        return CallOutcome(error=StudentError("timeout", f"timed out after {timeout:g} s"), seconds=timeout)
 
     # -- workers -------------------------------------------------------------
 
@@ -176,28 +238,33 @@ class SubmissionRunner:
         """Take a sandboxed worker, give it the submission, and wait until it is imported.
 
         A worker that dies before its sandbox is up never ran student code: that is the
-        machine's fault, not the student's, so another one is tried.
+        machine's fault, not the student's, so another one is tried, and when none
+        starts the grading stops with :class:`SandboxFault`.
         """
         if self._deadline is None:
             self._deadline = time.monotonic() + self.limits.total_timeout
+        reason = ""
         for _ in range(_SANDBOX_ATTEMPTS):
             try:
                 handle = self.launcher.start(self._spec)
             except OSError as exc:
-                failure = StudentError("sandbox", f"could not start the sandbox: {exc}")
+                reason = f"could not start the sandbox: {exc}"
                 continue
             deadline = min(time.monotonic() + self.limits.import_timeout, self._deadline)
-            failure = self._import_into(handle, deadline)
+            try:
+                failure = self._import_into(handle, deadline)
+            except SandboxFault as fault:
+                self._discard(handle)
+                reason = str(fault)
+                continue
             if failure is None:
                 self._worker = _Worker(handle)
                 return self._worker
-            self._collect_output(handle)
-            handle.close()
-            if failure.kind != "sandbox":
-                break
-        if not (failure.kind == "timeout" and self._out_of_time()):
-            self._import_error = failure
-        return None
+            self._discard(handle)
+            if not (failure.kind == "timeout" and self._out_of_time()):
+                self._import_error = failure
+            return None
+        raise SandboxFault(reason)
 
     def _import_into(self, handle: WorkerHandle, deadline: float) -> StudentError | None:
         try:
@@ -205,11 +272,14 @@ class SubmissionRunner:
         except ProtocolError:
             sandboxed = None
         if not isinstance(sandboxed, dict) or sandboxed.get("event") != "sandboxed":
-            return StudentError("sandbox", f"the sandbox failed to start{_last_line(handle.slot.stderr)}")
+            raise SandboxFault(f"the sandbox failed to start{_last_line(handle.slot.stderr)}")
+        self.layers = _layers(sandboxed.get("layers"))
         try:
-            self.layers = tuple(tuple(x) for x in sandboxed.get("layers") or ())
-            handle.slot.submission.write_bytes(self._source)
-            write_message(handle.requests_fd, {"op": "import"})
+            self.files.write_into(handle.slot.code_dir)
+        except OSError as exc:
+            raise SandboxFault(f"could not copy the submission into the sandbox: {exc.strerror or exc}") from None
+        try:
+            write_message(handle.requests_fd, {"op": "import"}, deadline)
             ready = read_message(handle.responses_fd, deadline, self.limits.caps)
         except ChannelTimeout:
             return StudentError("timeout", f"importing the submission timed out after {self.limits.import_timeout:g} s")
@@ -219,10 +289,13 @@ class SubmissionRunner:
             return StudentError("bad_result", "the result channel was tampered with during import")
         return _student_error(ready["error"]) if ready.get("error") else None
 
+    def _discard(self, handle: WorkerHandle) -> None:
+        self._collect_output(handle)
+        handle.close()
+
     def _stop_worker(self) -> None:
         if self._worker is not None:
-            self._collect_output(self._worker.handle)
-            self._worker.handle.close()
+            self._discard(self._worker.handle)
             self._worker = None
 
     def _collect_output(self, handle: WorkerHandle, stdout: bytearray | None = None,
@@ -247,6 +320,41 @@ class SubmissionRunner:
 
     def _total_time_error(self) -> StudentError:
         return StudentError("timeout", f"the submission used up its {self.limits.total_timeout:g} s time limit")
+
+
+def worker_spec(limits: Limits, readable_paths: Sequence[str] = (), hidden_paths: Sequence[str] = (),
+                disabled_layers: Sequence[str] = ()) -> WorkerSpec:
+    """The spec of a worker that may read the Python installation and ``readable_paths`` only."""
+    return WorkerSpec(readable_paths=python_paths() + tuple(readable_paths), hidden_paths=tuple(hidden_paths),
+                      limits=limits, disabled_layers=tuple(disabled_layers))
+
+
+def _batches(calls: Sequence[Sequence[np.ndarray]]) -> list[list[Sequence[np.ndarray]]]:
+    """Consecutive groups of calls whose arguments stay under the per-request size cap."""
+    batches: list[list[Sequence[np.ndarray]]] = []
+    size = 0
+    for args in calls:
+        nbytes = sum(np.asarray(a).nbytes for a in args)
+        if not batches or (batches[-1] and size + nbytes > _BATCH_BYTES):
+            batches.append([])
+            size = 0
+        batches[-1].append(args)
+        size += nbytes
+    return batches
+
+
+def _crashed() -> CallOutcome:
+    return CallOutcome(error=StudentError("crash", "the submission's process died during the call "
+                                          "(it exited, crashed, or ran out of memory)"))
+
+
+def _layers(raw: Any) -> tuple[LayerStatus, ...]:
+    """The worker's report of its sandbox layers (it ran no student code yet: trusted, but checked)."""
+    layers = []
+    for entry in raw if isinstance(raw, (list, tuple)) else ():
+        if isinstance(entry, dict):
+            layers.append(LayerStatus(str(entry.get("name")), bool(entry.get("active")), str(entry.get("detail", ""))))
+    return tuple(layers)
 
 
 def _last_line(path: Path) -> str:

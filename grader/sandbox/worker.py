@@ -11,42 +11,19 @@ spoil its own answers.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import sys
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
+from .config import WorkerConfig
 from .protocol import encode, read_message, write_bytes, write_message
 
 MODULE_NAME = "submission"
 _TRACEBACK_FRAMES = 6
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    """What the worker needs to start; passed as JSON on the command line or through the zygote."""
-
-    submission: str
-    requests_fd: int
-    responses_fd: int
-    scratch_dir: str
-    readable_paths: tuple[str, ...] = ()
-    hidden_paths: tuple[str, ...] = ()
-    limits: dict[str, int] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(self.__dict__)
-
-    @classmethod
-    def from_json(cls, text: str) -> "WorkerConfig":
-        raw = json.loads(text)
-        raw["readable_paths"] = tuple(raw.get("readable_paths", ()))
-        raw["hidden_paths"] = tuple(raw.get("hidden_paths", ()))
-        return cls(**raw)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -56,24 +33,26 @@ def main(argv: list[str] | None = None) -> None:
     os._exit(run(config))
 
 
-def run(config: WorkerConfig) -> int:
+def run(config: WorkerConfig, sandboxed: bool = True) -> int:
     """Sandbox this process, wait for the go-ahead, import the submission, then serve requests.
 
     The sandbox is entered before the submission exists: a launcher may start a worker
     ahead of time, and the grader copies the submission to ``config.submission`` only
-    when it sends ``{"op": "import"}``.
+    when it sends ``{"op": "import"}``. Only the trusted launcher, which runs the course's
+    own reference implementation, passes ``sandboxed=False`` (never from a config).
     """
-    from .isolation import Limits, SandboxSpec, enter_sandbox
+    layers = []
+    if sandboxed:
+        from .isolation import SandboxSpec, enter_sandbox
 
-    layers = enter_sandbox(
-        SandboxSpec(config.scratch_dir, config.readable_paths, config.hidden_paths, Limits(**config.limits))
-    )
+        layers = enter_sandbox(SandboxSpec(config.scratch_dir, config.readable_paths, config.hidden_paths,
+                                           config.limits, disabled_layers=config.disabled_layers))
     os.chdir(config.scratch_dir)
     os.environ["HOME"] = os.environ["TMPDIR"] = config.scratch_dir  # the only writable place
     sys.dont_write_bytecode = True
     sys.path[:] = [p for p in sys.path if p and os.path.isdir(p)]
     responses = config.responses_fd
-    write_message(responses, {"event": "sandboxed", "layers": [[x.name, x.active, x.detail] for x in layers]})
+    write_message(responses, {"event": "sandboxed", "layers": [asdict(layer) for layer in layers]})
     try:
         if read_message(config.requests_fd).get("op") != "import":
             return 0
@@ -108,22 +87,36 @@ def import_submission(path: str) -> tuple[Any, dict | None]:
 
 
 def serve(module: Any, requests_fd: int, responses_fd: int, path: str) -> None:
-    """Answer requests ``{"id", "op": "call"|"get", "name", "args"}`` until end of input."""
+    """Answer requests until end of input: ``{"id", "op": "get", "name"}`` (a constant) and
+    ``{"id", "op": "has", "names"}`` (which names exist) with one reply each, and
+    ``{"id", "op": "calls", "name", "args": [[...], ...]}`` with one reply per call, in order, each
+    ``{"id", "index", "value"}`` or ``{"id", "index", "error"}`` (sent as soon as that call returns)."""
     while True:
         try:
             request = read_message(requests_fd)
         except Exception:
             return
         request_id = request.get("id")
-        try:
-            message = encode({"id": request_id, "error": None, "value": answer(module, request, path)})
-        except _StudentFailure as failure:
-            message = encode({"id": request_id, "error": failure.error})
-        except BaseException as exc:  # a returned object that breaks while being read
-            failure = _error("bad_result", f"the returned value cannot be read ({_describe(exc)})", "")
-            message = encode({"id": request_id, "error": failure})
-        _flush_student_output()
-        write_bytes(responses_fd, message)
+        if request.get("op") == "has":
+            names = [str(n) for n in request.get("names", [])]
+            _reply(responses_fd, {"id": request_id}, lambda: [n for n in names if hasattr(module, n)])
+        elif request.get("op") == "calls":
+            for index, args in enumerate(request.get("args", [])):
+                _reply(responses_fd, {"id": request_id, "index": index}, lambda: call(module, request["name"], args, path))
+        else:
+            _reply(responses_fd, {"id": request_id}, lambda: constant(module, request["name"]))
+
+
+def _reply(responses_fd: int, header: dict, produce) -> None:
+    try:
+        message = encode(dict(header, error=None, value=produce()))
+    except _StudentFailure as failure:
+        message = encode(dict(header, error=failure.error))
+    except BaseException as exc:  # a returned object that breaks while being read
+        failure = _error("bad_result", f"the returned value cannot be read ({_describe(exc)})", "")
+        message = encode(dict(header, error=failure))
+    _flush_student_output()
+    write_bytes(responses_fd, message)
 
 
 class _StudentFailure(Exception):
@@ -132,17 +125,22 @@ class _StudentFailure(Exception):
         self.error = error
 
 
-def answer(module: Any, request: dict, path: str) -> Any:
-    name = request["name"]
+def _missing(module: Any, name: str, what: str) -> None:
     if not hasattr(module, name):
-        what = "function" if request["op"] == "call" else "constant"
         raise _StudentFailure(_error("missing", f"the submission defines no {what} '{name}'", ""))
+
+
+def constant(module: Any, name: str) -> Any:
+    _missing(module, name, "constant")
+    return getattr(module, name)
+
+
+def call(module: Any, name: str, args: list, path: str) -> Any:
+    _missing(module, name, "function")
     value = getattr(module, name)
-    if request["op"] == "get":
-        return value
     if not callable(value):
         raise _StudentFailure(_error("not_callable", f"'{name}' is not a function", ""))
-    args = [float(a) if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in request.get("args", [])]
+    args = [float(a) if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args]
     try:
         return value(*args)
     except SystemExit:

@@ -18,26 +18,20 @@ a worker's pid cannot be reused before the grader has ended it.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import socket
 import subprocess
-import sys
 import shutil
+import sys
 import tempfile
 import threading
-import traceback
-from dataclasses import replace
-from pathlib import Path
 
-from .launcher import PACKAGE_ROOT, Slot, WorkerHandle, WorkerSpec, kill_group, open_channels, open_output, worker_env
-from .worker import WorkerConfig, run as run_worker
+from .slots import PACKAGE_ROOT, Slot, WorkerHandle, WorkerSpec, kill_group, open_channels, open_output, worker_env
 
-_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.zygote import serve; "
+_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.zygote_process import serve; "
          "serve(int(sys.argv[2]))")
 _MAX_MESSAGE = 1 << 16
-_FDS = 4
 
 
 class ZygoteLauncher:
@@ -51,36 +45,53 @@ class ZygoteLauncher:
         return hasattr(os, "fork") and hasattr(socket, "send_fds") and hasattr(socket, "SOCK_SEQPACKET")
 
     def __init__(self, keep_spare: bool = True) -> None:
+        """Start the zygote process and return at once: it imports numpy while the caller goes on."""
         self._keep_spare = keep_spare
         self._home = tempfile.mkdtemp(prefix="grader-zygote-")
         self._lock = threading.Lock()  # one request at a time on the socket
+        self._starting = threading.RLock()  # one start/prepare/close at a time, from any thread
         self._spare: tuple[WorkerSpec, WorkerHandle] | None = None
         self._refill: threading.Thread | None = None
-        self._socket, self._process = self._spawn()
+        try:
+            self._socket, self._process = self._spawn()
+        except BaseException:
+            shutil.rmtree(self._home, ignore_errors=True)
+            raise
+
+    def prepare(self, spec: WorkerSpec) -> None:
+        """Start sandboxing a spare worker for ``spec`` in the background, if none is on its way."""
+        with self._starting:
+            if self._keep_spare and self._refill is None and self._spare is None:
+                self._start_refill(spec)
 
     def start(self, spec: WorkerSpec) -> WorkerHandle:
         """A sandboxed worker for ``spec``: the warm spare if it fits; the next spare is forked in the background."""
-        spare = self._take_spare()
-        if spare is not None and spare[0] != spec:
-            spare[1].close()
-            spare = None
-        handle = spare[1] if spare is not None else self._fork(spec)
-        if self._keep_spare:
-            self._refill = threading.Thread(target=self._make_spare, args=(spec,), daemon=True)
-            self._refill.start()
-        return handle
+        with self._starting:
+            spare = self._take_spare()
+            if spare is not None and spare[0] != spec:
+                spare[1].close()
+                spare = None
+            handle = spare[1] if spare is not None else self._fork(spec)
+            if self._keep_spare:
+                self._start_refill(spec)
+            return handle
 
     def close(self) -> None:
-        spare = self._take_spare()
-        if spare is not None:
-            spare[1].close()
-        self._socket.close()  # the zygote kills its remaining workers and exits on end of input
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            kill_group(self._process.pid)
-            self._process.wait()
-        shutil.rmtree(self._home, ignore_errors=True)
+        with self._starting:
+            spare = self._take_spare()
+            if spare is not None:
+                spare[1].close()
+            self._socket.close()  # the zygote kills its remaining workers and exits on end of input
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                kill_group(self._process.pid)
+                self._process.wait()
+            shutil.rmtree(self._home, ignore_errors=True)
+
+    def _start_refill(self, spec: WorkerSpec) -> None:
+        self._refill = threading.Thread(target=self._make_spare, args=(spec,), daemon=True)
+        self._refill.start()
 
     def _take_spare(self) -> tuple[WorkerSpec, WorkerHandle] | None:
         if self._refill is not None:
@@ -112,17 +123,24 @@ class ZygoteLauncher:
             )
         finally:
             theirs.close()
-        if _receive(ours).get("ready") is not True:
-            raise OSError("the sandbox zygote did not start")
+        self._ready = False
         return ours, process
+
+    def _wait_ready(self) -> None:
+        """Wait, once, for the zygote's "ready" (it has imported numpy); call with the socket lock held."""
+        if not self._ready:
+            if _receive(self._socket).get("ready") is not True:
+                raise OSError("the sandbox zygote did not start")
+            self._ready = True
 
     def _fork(self, spec: WorkerSpec) -> WorkerHandle:
         slot = Slot.create()
         child_fds, parent_fds = open_channels()
         output_fds = open_output(slot)
-        config = replace(slot.config(spec), requests_fd=3, responses_fd=4)
+        config = slot.config(spec, requests_fd=3, responses_fd=4)
         try:
             with self._lock:
+                self._wait_ready()
                 pid = int(self._send({"op": "start", "config": config.to_json()}, [*child_fds, *output_fds])["pid"])
         except (OSError, KeyError, ValueError):
             for fd in parent_fds:
@@ -150,7 +168,10 @@ class ZygoteLauncher:
             return _receive(self._socket)
         except OSError:
             self._socket.close()
+            kill_group(self._process.pid)
+            self._process.wait()
             self._socket, self._process = self._spawn()
+            self._wait_ready()
             socket.send_fds(self._socket, [json.dumps(request).encode()], fds)
             return _receive(self._socket)
 
@@ -160,69 +181,3 @@ def _receive(sock: socket.socket) -> dict:
     if not data:
         raise OSError("the sandbox zygote closed its socket")
     return json.loads(data)
-
-
-# -- the zygote's side ------------------------------------------------------------
-
-
-def serve(control_fd: int) -> None:
-    """Main loop of the zygote process (runs under ``python -I`` with a clean environment)."""
-    import numpy  # noqa: F401  - imported once here, inherited by every worker
-
-    from .isolation import preload
-
-    preload()
-
-    control = socket.socket(fileno=control_fd)
-    control.sendall(json.dumps({"ready": True}).encode())
-    children: set[int] = set()
-    try:
-        while True:
-            try:
-                data, fds, _, _ = socket.recv_fds(control, _MAX_MESSAGE, _FDS)
-            except OSError:
-                break
-            if not data:
-                break
-            request = json.loads(data)
-            if request["op"] == "start":
-                pid = _fork_worker(control, WorkerConfig.from_json(request["config"]), fds)
-                children.add(pid)
-                control.sendall(json.dumps({"pid": pid}).encode())
-            elif int(request["pid"]) in children:
-                _end_child(int(request["pid"]))
-                children.discard(int(request["pid"]))
-                Slot(Path(request["slot"])).remove()
-    finally:
-        for pid in children:
-            _end_child(pid)
-    os._exit(0)
-
-
-def _fork_worker(control: socket.socket, config: WorkerConfig, fds: list[int]) -> int:
-    pid = os.fork()
-    if pid:
-        for fd in fds:
-            os.close(fd)
-        return pid
-    try:  # the worker: own session, its four descriptors in place, nothing else open
-        os.setsid()
-        control.close()
-        requests, responses, stdout, stderr = (fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in fds)  # out of the way
-        for fd, target in ((stdout, 1), (stderr, 2), (requests, 3), (responses, 4)):
-            os.dup2(fd, target)
-        os.closerange(5, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1 << 16)
-        code = run_worker(config)
-    except BaseException:  # noqa: BLE001 - a worker must never return into the zygote's loop
-        traceback.print_exc()  # to the slot's stderr: the grader shows it if the sandbox fails to start
-        sys.stderr.flush()
-        code = 70
-    os._exit(code)
-
-
-def _end_child(pid: int) -> None:
-    kill_group(pid)
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass

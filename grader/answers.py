@@ -1,4 +1,7 @@
-"""Turning a raw return value into the one array a part grades, with a clear message when that fails."""
+"""Turning a raw value from the sandbox into the one array a part grades, with a clear message when that fails.
+
+This sits between the sandbox (which brings plain values back) and the checks (which judge arrays).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ..rubric.model import Function, Target
-from ..sandbox.protocol import Unsupported
+from .rubric.model import CallTarget, Function, Target
+from .sandbox.protocol import Unsupported
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ def select_output(raw: Any, function: Function | None, target: Target) -> Answer
         if len(items) != len(names):
             return Answer(None, f"{function.name}() returned {len(items)} values; expected {len(names)} "
                                 f"({', '.join(names)})")
-        value = items[names.index(target.output)]
+        value = items[names.index(target.output)]  # a multi-output function's target is a CallTarget
     array = as_array(value)
     if array is None:
         return Answer(None, f"{_where(function, target)} is {describe(value)}, not a number or array")
@@ -87,6 +90,6 @@ def describe(value: Any) -> str:
 def _where(function: Function | None, target: Target) -> str:
     if function is None:
         return target.name
-    if target.output is not None:
+    if isinstance(target, CallTarget) and target.output is not None:
         return f"{function.name}() output '{target.output}'"
     return f"{function.name}()'s result"

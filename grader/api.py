@@ -1,0 +1,129 @@
+"""The public API: grade submissions against a rubric, with the security policy built in.
+
+    import grader
+
+    with grader.Grader("rubrics/ps5.yaml") as g:
+        outcome = g.grade("submission.py")
+    if isinstance(outcome, grader.CouldNotGrade):
+        print("not graded:", outcome.reason)
+    else:
+        print(outcome.score, "/", outcome.max_score)
+
+A :class:`Grader` starts (or joins) the process's sandbox launcher *before* it reads the
+rubric, so no process that runs student code ever held reference data; it hides the
+rubric's and the reference's folders from every submission; and it grades any number
+of submissions with one set-up. It may be used from any thread (one ``grade`` at a
+time per ``Grader``); cleanup is by context manager, with ``atexit`` as the safety net.
+Signal handling is left to the application.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from pathlib import Path
+from typing import Sequence
+
+from .grading import grade
+from .reference import Reference
+from .results import CouldNotGrade, Outcome
+from .rubric.loader import load_rubric
+from .rubric.model import Rubric
+from .sandbox.isolation import DISABLEABLE
+from .sandbox.launcher import acquire_launcher, release_launcher
+from .sandbox.limits import Limits
+from .sandbox.runner import SandboxFault, SubmissionRunner, worker_spec
+from .submissions import read_submission
+
+DISABLED_LAYERS_VARIABLE = "GRADER_TEST_DISABLE_LAYERS"
+
+
+class Grader:
+    """Grades submissions against one rubric; see the module docstring."""
+
+    def __init__(self, rubric: str | os.PathLike[str]) -> None:
+        self._launcher = acquire_launcher()  # before the rubric is read: see the module docstring
+        self._lock = threading.Lock()
+        self._closed = False
+        self._reference: Reference | None = None
+        try:
+            self.rubric: Rubric = load_rubric(rubric)
+            self.hidden_paths = hidden_paths(self.rubric)
+            self.limits = Limits(call_timeout=self.rubric.defaults.call_timeout,
+                                 total_timeout=self.rubric.defaults.total_timeout)
+            self._disabled_layers = disabled_layers()
+            self._launcher.prepare(self._spec())
+            self._reference = Reference(self.rubric)
+        except BaseException:
+            self._release()
+            raise
+        self._finalizer = weakref.finalize(self, _release_resources, self._launcher, self._reference)
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the reference process and give the shared launcher back (idempotent)."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._finalizer()
+
+    def grade(self, submission: str | os.PathLike[str], *, course_file: bool = False) -> Outcome:
+        """Grade one submission file.
+
+        The student's failures are graded (a :class:`GradeResult` with the reasons); a fault
+        of ours gives :class:`CouldNotGrade`. A submission that cannot be taken as given (a
+        link, not a regular file, inside the rubric's folders) raises ``SubmissionError``.
+        ``course_file=True`` lets ``grade check`` grade the reference and the course's samples.
+        """
+        path = Path(submission)
+        files = read_submission(path, () if course_file else self.hidden_paths)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Grader is closed")
+            runner = SubmissionRunner(files, self._launcher, self.limits,
+                                      hidden_paths=[str(p) for p in self.hidden_paths],
+                                      disabled_layers=self._disabled_layers)
+            try:
+                return grade(self.rubric, self._reference, runner, str(path))
+            except SandboxFault as fault:
+                return CouldNotGrade(str(path), str(self.rubric.path), f"could not grade: {fault}", "sandbox")
+            finally:
+                runner.close()
+
+    def _spec(self):
+        return worker_spec(self.limits, hidden_paths=[str(p) for p in self.hidden_paths],
+                           disabled_layers=self._disabled_layers)
+
+    def _release(self) -> None:
+        _release_resources(self._launcher, self._reference)
+
+
+def _release_resources(launcher, reference: Reference | None) -> None:
+    if reference is not None:
+        reference.close()
+    release_launcher(launcher)
+
+
+def hidden_paths(rubric: Rubric) -> tuple[Path, ...]:
+    """Folders the student's process must not see: the rubric's and the reference's."""
+    return tuple(sorted({rubric.path.resolve().parent, rubric.reference.resolve().parent}))
+
+
+def disabled_layers() -> tuple[str, ...]:
+    """Test-only: sandbox layers to leave off, from ``GRADER_TEST_DISABLE_LAYERS`` (comma-separated)."""
+    raw = os.environ.get(DISABLED_LAYERS_VARIABLE, "")
+    names = tuple(name.strip() for name in raw.split(",") if name.strip())
+    unknown = [n for n in names if n not in DISABLEABLE]
+    if unknown:
+        raise ValueError(f"{DISABLED_LAYERS_VARIABLE}: unknown layer '{unknown[0]}' "
+                         f"(known: {', '.join(sorted(DISABLEABLE))})")
+    return names
+
+
+__all__: Sequence[str] = ("Grader", "hidden_paths")

@@ -1,0 +1,27 @@
+"""The evidence a part is judged on: for each case, the student's answer and the reference's.
+
+The session gathers it (cases, sandbox calls, reference values) before any check runs;
+checks are pure functions over it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..answers import Answer
+from ..cases import Case
+from ..rubric.model import Mistake
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One case of one part: the part's target (one entry when indexed) and its whole output."""
+
+    case: Case | None  # None for a module constant
+    student: Answer  # the graded value, or why there is none
+    expected: np.ndarray  # the reference's graded value
+    student_whole: Answer  # the whole output the target indexes into (the same when not indexed)
+    expected_whole: np.ndarray
+    mutants: tuple[tuple[Mistake, np.ndarray], ...] = ()  # the rubric's declared mistakes, whole outputs
