@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
+from .cases import random_case
 from .checks.claims import plan_claim
 from .checks.values import CaseVerdict, judge, summarize, uses
 from .results import CheckResult, GradeResult, PartResult, QuestionResult
@@ -27,6 +28,8 @@ def grade(rubric: Rubric, reference: Reference, runner: SubmissionRunner, submis
     Raises ``SandboxFault`` when the sandbox cannot run it (a fault of the machine, not a grade).
     """
     started = time.monotonic()
+    runner.start()  # the worker imports the submission while the first cases are drawn
+    _warm_up(rubric)
     problem = runner.import_error()
     if problem is not None:
         checks = {key: [_not_imported(problem)] for key in _keys(rubric)}
@@ -68,6 +71,13 @@ def _judge_all(rubric: Rubric, session: Session) -> dict[PartKey, list[CheckResu
                 verdicts[(key, index)].append(judge(check, part, observation, rubric))
         checks[key] = [summarize(check, verdicts[(key, index)]) for index, check in enumerate(part.checks)]
     return checks
+
+
+def _warm_up(rubric: Rubric) -> None:
+    """Draw one random case (loading numpy's random module) while the worker is busy importing."""
+    calling = _calling_parts(rubric)
+    if calling:
+        random_case(rubric, calling[0][0], 0)
 
 
 def _calling_parts(rubric: Rubric) -> list[tuple[Function, list[CheckedPart]]]:

@@ -10,6 +10,7 @@ are cached by (function, case), so a batch computes each reference value once.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Sequence
 
 import numpy as np
@@ -44,10 +45,23 @@ class Reference:
         self._runner = SubmissionRunner(SubmissionFiles.single(source), launcher or TrustedLauncher(), limits)
         self._cache: dict[tuple[str, str], Any] = {}
         self._cached_bytes = 0
-        self._require(_needed_names(rubric))
+        self._needed = _needed_names(rubric)
+        self._executor: ThreadPoolExecutor | None = None
+        self._checked = False
+        self._run(self._runner.start)  # the reference imports while the grader goes on
 
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
         self._runner.close()
+
+    def submit(self, functions: Sequence[str], cases: Sequence[Case], params: Sequence[str]) -> Future:
+        """Start computing :meth:`outputs` of each of ``functions`` in the background (the reference runs in
+        its own process, so it computes while the student's worker does); the future's result is their list."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grader-reference")
+        return self._executor.submit(lambda: [self.outputs(f, cases, params) for f in functions])
 
     def __enter__(self) -> "Reference":
         return self
@@ -59,6 +73,7 @@ class Reference:
         """The raw return values of ``function`` on ``cases`` (arguments in ``params`` order)."""
         missing = [c for c in cases if (function, c.label) not in self._cache]
         if missing:
+            self.check()
             outcomes = self._run(lambda: self._runner.call_many(function, [[c.args[p] for p in params]
                                                                             for c in missing]))
             for case, outcome in zip(missing, outcomes):
@@ -67,6 +82,7 @@ class Reference:
 
     def constant(self, name: str) -> Any:
         if (name, "") not in self._cache:
+            self.check()
             outcome = self._run(lambda: self._runner.constant(name))
             self._store((name, ""), self._value(outcome, name))
         return self._cache[(name, "")]
@@ -74,8 +90,13 @@ class Reference:
     def fail(self, message: str) -> ReferenceImplementationError:
         return ReferenceImplementationError(self.path, None, (), message)
 
+    def check(self) -> None:
+        """Check (once) that the reference imports and defines every function, constant and declared mistake."""
+        if not self._checked:
+            self._require(self._needed)
+            self._checked = True
+
     def _require(self, names: list[str]) -> None:
-        """Check up front that the reference defines every function, constant and declared mistake."""
         failure = self._run(self._runner.import_error)
         if failure is not None:
             raise self.fail(f"cannot import reference: {failure.message}" + _detail(failure.details))

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
 from .api import Grader
 from .results import CouldNotGrade, GradeResult
 from .rubric.errors import RubricError
 from .rubric.model import Rubric
+from .rubric.yaml_source import read_yaml
 
 EXPECTATIONS = "expected.yaml"
 _SCORE_TOLERANCE = 0.005
@@ -50,10 +49,7 @@ def find_rubrics(paths: list[Path]) -> list[Path]:
 
 def load_expectations(folder: Path) -> list[Expectation]:
     file = folder / EXPECTATIONS
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise RubricError(file, None, (), f"cannot read expectations: {exc}") from None
+    raw = read_yaml(file, "expectations").data or {}
     if not isinstance(raw, dict):
         raise RubricError(file, 1, (), "expected a mapping of sample file -> expectations")
     expectations = []

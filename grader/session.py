@@ -46,11 +46,12 @@ class Session:
     def observe_function(self, function: Function, parts: Sequence[CheckedPart]) -> Iterator[PartObservation]:
         """Every case of every part that calls ``function``, in case order (named first, then random)."""
         plans = {id(part): case_plan(part) for part in parts}
+        mistakes = list(dict.fromkeys(m.function for part in parts for m in part.mistakes))
         for chunk in _chunks(self._cases(function, list(plans.values()))):
+            answers = self.reference.submit([function.name, *mistakes], chunk, function.param_names)
             student = self.runner.call_many(function.name, [[c.args[p] for p in function.param_names] for c in chunk])
-            expected = self.reference.outputs(function.name, chunk, function.param_names)
-            mutants = {m.function: self.reference.outputs(m.function, chunk, function.param_names)
-                       for part in parts for m in part.mistakes}
+            expected, *mutant_values = answers.result()
+            mutants = dict(zip(mistakes, mutant_values))
             for k, case in enumerate(chunk):
                 for part in parts:
                     if _needs(plans[id(part)], case):

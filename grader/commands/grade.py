@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+import threading
 from pathlib import Path
 
 from .. import __version__
@@ -53,6 +55,7 @@ def _grade(options: argparse.Namespace) -> int:
 
     try:
         with Grader(options.rubric) as grader:
+            report = _preload(_REPORT_MODULES[options.format])
             outcome = grader.grade(options.submission)
     except RubricError as exc:  # includes a reference implementation that fails: the rubric's fault
         print(f"grade: error: {exc}", file=sys.stderr)
@@ -65,8 +68,19 @@ def _grade(options: argparse.Namespace) -> int:
         return ExitCode.COULD_NOT_GRADE
     for warning in outcome.warnings:
         print(f"grade: {warning}", file=sys.stderr)
+    report.join()
     write_report(outcome, options.format, options.output)
     return exit_status(outcome.score, outcome.max_score, options.fail_under)
+
+
+_REPORT_MODULES = {"json": "grader.report.gradescope", "text": "grader.report.terminal"}
+
+
+def _preload(module: str) -> threading.Thread:
+    """Import the report's module in the background: it loads while grading waits on the sandbox."""
+    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
+    thread.start()
+    return thread
 
 
 def write_report(result, fmt: str, output: Path | None) -> None:

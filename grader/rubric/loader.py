@@ -33,20 +33,36 @@ from .model import (
     ValueSpec,
     infer_dims,
 )
-from .schema import validate_document
-from .yaml_source import YamlSource, read_yaml
+from . import cache
+from .yaml_source import YamlSource, parse_yaml, read_text
 
 
-def load_rubric(path: str | Path) -> Rubric:
-    """Read and validate a rubric; any problem raises a located :class:`RubricError`."""
+def load_rubric(path: str | Path, *, use_cache: bool = True) -> Rubric:
+    """Read and validate a rubric; any problem raises a located :class:`RubricError`.
+
+    A rubric validated before (same bytes, schema and grader version) is read from the
+    cache, skipping the YAML parser and the schema; ``use_cache=False`` validates afresh.
+    """
     file = Path(path)
     if not file.is_file():
         raise RubricError(file, None, (), "no such rubric file")
-    source = read_yaml(file)
+    text = read_text(file)
+    key = cache.cache_key(text)
+    source = cache.load(file, key) if use_cache else None
+    if source is None:
+        source = _validated(file, text)
+        cache.store(key, source)
+    return _Builder(source).build()
+
+
+def _validated(file: Path, text: str) -> YamlSource:
+    from .schema import validate_document  # jsonschema is imported only when a rubric is validated
+
+    source = parse_yaml(file, text)
     if not isinstance(source.data, dict):
         raise source.error((), "a rubric must be a YAML mapping")
     validate_document(source)
-    return _Builder(source).build()
+    return source
 
 
 class _Builder:

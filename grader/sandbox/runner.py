@@ -78,6 +78,7 @@ class SubmissionRunner:
         self.launcher = launcher
         self._spec = worker_spec(limits, readable_paths, hidden_paths, disabled_layers)
         self._worker: _Worker | None = None
+        self._pending: tuple[WorkerHandle, float] | None = None  # launched, import not yet confirmed
         self._import_error: StudentError | None = None
         self._timed_out: dict[str, StudentError] = {}
         self._deadline: float | None = None
@@ -98,6 +99,9 @@ class SubmissionRunner:
         self.close()
 
     def close(self) -> None:
+        if self._pending is not None:
+            self._discard(self._pending[0])
+            self._pending = None
         self._stop_worker()
 
     def import_error(self) -> StudentError | None:
@@ -234,6 +238,11 @@ class SubmissionRunner:
 
     # -- workers -------------------------------------------------------------
 
+    def start(self) -> None:
+        """Begin importing the submission in a worker, without waiting for the import to finish."""
+        if self._worker is None and self._import_error is None and self._pending is None:
+            self._pending = self._launch()
+
     def _start_worker(self) -> _Worker | None:
         """Take a sandboxed worker, give it the submission, and wait until it is imported.
 
@@ -241,6 +250,19 @@ class SubmissionRunner:
         machine's fault, not the student's, so another one is tried, and when none
         starts the grading stops with :class:`SandboxFault`.
         """
+        pending, self._pending = self._pending, None
+        handle, deadline = pending if pending is not None else self._launch()
+        failure = self._finish_import(handle, deadline)
+        if failure is None:
+            self._worker = _Worker(handle)
+            return self._worker
+        self._discard(handle)
+        if not (failure.kind == "timeout" and self._out_of_time()):
+            self._import_error = failure
+        return None
+
+    def _launch(self) -> tuple[WorkerHandle, float]:
+        """A sandboxed worker that has been sent the submission and asked to import it."""
         if self._deadline is None:
             self._deadline = time.monotonic() + self.limits.total_timeout
         reason = ""
@@ -252,21 +274,15 @@ class SubmissionRunner:
                 continue
             deadline = min(time.monotonic() + self.limits.import_timeout, self._deadline)
             try:
-                failure = self._import_into(handle, deadline)
+                self._send_submission(handle, deadline)
             except SandboxFault as fault:
                 self._discard(handle)
                 reason = str(fault)
                 continue
-            if failure is None:
-                self._worker = _Worker(handle)
-                return self._worker
-            self._discard(handle)
-            if not (failure.kind == "timeout" and self._out_of_time()):
-                self._import_error = failure
-            return None
+            return handle, deadline
         raise SandboxFault(reason)
 
-    def _import_into(self, handle: WorkerHandle, deadline: float) -> StudentError | None:
+    def _send_submission(self, handle: WorkerHandle, deadline: float) -> None:
         try:
             sandboxed = read_message(handle.responses_fd, deadline, self.limits.caps)
         except ProtocolError:
@@ -280,6 +296,11 @@ class SubmissionRunner:
             raise SandboxFault(f"could not copy the submission into the sandbox: {exc.strerror or exc}") from None
         try:
             write_message(handle.requests_fd, {"op": "import"}, deadline)
+        except (ProtocolError, OSError):
+            pass  # the worker is gone: reading its answer says how
+
+    def _finish_import(self, handle: WorkerHandle, deadline: float) -> StudentError | None:
+        try:
             ready = read_message(handle.responses_fd, deadline, self.limits.caps)
         except ChannelTimeout:
             return StudentError("timeout", f"importing the submission timed out after {self.limits.import_timeout:g} s")

@@ -64,8 +64,7 @@ def _child(config, parent_fds: tuple[int, int], output_fds: tuple[int, int]) -> 
             signal.signal(sig, signal.SIG_DFL)  # the grader's handlers are not this process's
         sys.stdout = os.fdopen(1, "w", closefd=False)
         sys.stderr = os.fdopen(2, "w", closefd=False)
-        _single_threaded_blas()
-        code = run_worker(config, sandboxed=False)
+        code = run_worker(config, sandboxed=False, prepare=_single_threaded_blas)
     except BaseException:  # noqa: BLE001 - never return into the grader's code
         traceback.print_exc()
     finally:

@@ -15,7 +15,7 @@ import os
 import sys
 import traceback
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -33,13 +33,14 @@ def main(argv: list[str] | None = None) -> None:
     os._exit(run(config))
 
 
-def run(config: WorkerConfig, sandboxed: bool = True) -> int:
+def run(config: WorkerConfig, sandboxed: bool = True, prepare: Callable[[], None] | None = None) -> int:
     """Sandbox this process, wait for the go-ahead, import the submission, then serve requests.
 
     The sandbox is entered before the submission exists: a launcher may start a worker
     ahead of time, and the grader copies the submission to ``config.submission`` only
     when it sends ``{"op": "import"}``. Only the trusted launcher, which runs the course's
-    own reference implementation, passes ``sandboxed=False`` (never from a config).
+    own reference implementation, passes ``sandboxed=False`` (never from a config), and a
+    ``prepare`` step that runs while the grader copies the file in.
     """
     layers = []
     if sandboxed:
@@ -53,6 +54,8 @@ def run(config: WorkerConfig, sandboxed: bool = True) -> int:
     sys.path[:] = [p for p in sys.path if p and os.path.isdir(p)]
     responses = config.responses_fd
     write_message(responses, {"event": "sandboxed", "layers": [asdict(layer) for layer in layers]})
+    if prepare is not None:
+        prepare()
     try:
         if read_message(config.requests_fd).get("op") != "import":
             return 0

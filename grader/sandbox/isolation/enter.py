@@ -13,15 +13,13 @@ Traps:
 
 from __future__ import annotations
 
-import functools
 import os
-import site
 import sys
 import tempfile
 
 from ._syscalls import _libc, _thread_count
 from .landlock import _apply_landlock
-from .mounts import _contains, _setup_mounts
+from .mounts import _setup_mounts
 from .namespaces import _unshare_namespaces
 from .pid_namespace import _fork_into_pid_namespace, _receive_cgroup_status
 from .privileges import _drop_capabilities, _set_no_new_privs
@@ -31,7 +29,6 @@ from .status import (_CGROUP_LAYERS, _MOUNT_LAYERS, _NAMESPACE_LAYERS, ALL_LAYER
                      DISABLE_LANDLOCK, DISABLE_SECCOMP, DISABLE_USER_NAMESPACE, DISABLED_DETAIL, LANDLOCK, RLIMITS,
                      SECCOMP, LayerStatus, SandboxError, SandboxSpec, _in_layer_order, _inactive)
 
-_SYSTEM_LIBRARY_PATHS = ("/etc/ld.so.cache", "/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib")
 
 
 def _redirect_tempdir(scratch: str) -> None:
@@ -98,14 +95,3 @@ def enter_sandbox(spec: SandboxSpec) -> list[LayerStatus]:
         return [LayerStatus(n, False, reason) if n != RLIMITS else status for n in ALL_LAYERS]
     return _enter_linux(spec)
 
-
-@functools.lru_cache(maxsize=1)
-def python_paths() -> tuple[str, ...]:
-    """What the interpreter needs to import modules: its prefixes, site-packages and the system's shared
-    libraries (numpy's extensions load libstdc++ from there). Not sys.path: it may hold the grader's checkout."""
-    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages(),
-                  *_SYSTEM_LIBRARY_PATHS]
-    if site.ENABLE_USER_SITE:
-        candidates.append(site.getusersitepackages())
-    paths = sorted({os.path.realpath(p) for p in candidates if os.path.exists(p)})
-    return tuple(p for p in paths if not any(q != p and _contains(q, p) for q in paths))

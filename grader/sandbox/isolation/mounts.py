@@ -20,6 +20,7 @@ import ctypes
 import os
 
 from ._syscalls import _CLONE_NEWNS, _check, _err, _mount, _syscall
+from .paths import _contains
 from .status import (FRESH_PROC, HIDDEN_PATHS, MOUNT_NAMESPACE, READ_ONLY_MOUNTS, SCRATCH_TMPFS, _MOUNT_LAYERS,
                      LayerStatus, SandboxError, SandboxSpec, _inactive)
 
@@ -72,11 +73,6 @@ def _mount_scratch(libc: ctypes.CDLL, scratch: str, size: int) -> LayerStatus:
     except OSError as exc:
         return LayerStatus(SCRATCH_TMPFS, False, f"tmpfs on {scratch}: {_err(exc)}")
     return LayerStatus(SCRATCH_TMPFS, True, f"scratch is a {size}-byte tmpfs: cannot fill the disk")
-
-
-def _contains(parent: str, child: str) -> bool:
-    """Whether real path `child` is `parent` or lies beneath it."""
-    return os.path.commonpath([parent, child]) == parent
 
 
 def _hide_paths(libc: ctypes.CDLL, spec: SandboxSpec) -> LayerStatus:
