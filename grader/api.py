@@ -73,8 +73,10 @@ class Grader:
                 self._closed = True
                 self._finalizer()
 
-    def grade(self, submission: str | os.PathLike[str], *, course_file: bool = False) -> Outcome:
-        """Grade one submission file.
+    def grade(self, submission: str | os.PathLike[str], *, entry: str | None = None,
+              course_file: bool = False) -> Outcome:
+        """Grade one submission: a Python file, or a folder of them (``entry`` names the module to grade;
+        by default ``submission.py``, else the only file that defines the rubric's functions).
 
         The student's failures are graded (a :class:`GradeResult` with the reasons); a fault
         of ours gives :class:`CouldNotGrade`. A submission that cannot be taken as given (a
@@ -82,7 +84,8 @@ class Grader:
         ``course_file=True`` lets ``grade check`` grade the reference and the course's samples.
         """
         path = Path(submission)
-        files = read_submission(path, () if course_file else self.hidden_paths)
+        files = read_submission(path, () if course_file else self.hidden_paths, entry,
+                                [*self.rubric.functions, *self.rubric.constants])
         with self._lock:
             if self._closed:
                 raise RuntimeError("this Grader is closed")

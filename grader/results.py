@@ -189,8 +189,17 @@ def outcome_from_json(text: str) -> Outcome:
 
 
 def outcome_from_dict(raw: Mapping[str, Any]) -> Outcome:
-    if raw.get("format") != RESULT_FORMAT:
-        raise ValueError(f"not a {RESULT_FORMAT} document (format {raw.get('format')!r})")
+    """The outcome a :meth:`GradeResult.to_dict` or :meth:`CouldNotGrade.to_dict` made; ValueError otherwise."""
+    if not isinstance(raw, Mapping) or raw.get("format") != RESULT_FORMAT:
+        found = raw.get("format") if isinstance(raw, Mapping) else type(raw).__name__
+        raise ValueError(f"not a {RESULT_FORMAT} document (format {found!r})")
+    try:
+        return _outcome(raw)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"a malformed {RESULT_FORMAT} document: {type(exc).__name__}: {exc}") from None
+
+
+def _outcome(raw: Mapping[str, Any]) -> Outcome:
     fields = {k: v for k, v in raw.items() if k not in ("format", "status")}
     if raw.get("status") == "could_not_grade":
         return CouldNotGrade(**fields)

@@ -39,7 +39,8 @@ import pytest
 
 from helpers import REPO, RUBRICS, SAMPLES
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the attacks and their checks need Linux /proc")
+pytestmark = [pytest.mark.sandbox,
+              pytest.mark.skipif(sys.platform != "linux", reason="the attacks and their checks need Linux /proc")]
 
 ATTACKS = SAMPLES / "attacks"
 R5 = RUBRICS / "recitation5.yaml"

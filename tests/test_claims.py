@@ -6,6 +6,8 @@ import pytest
 
 from grader import Grader
 
+pytestmark = pytest.mark.sandbox  # a Grader starts the zygote, workers and the reference
+
 RUBRIC = """
 title: claims
 reference: ref.py

@@ -12,6 +12,8 @@ from grader import __version__
 
 from helpers import RUBRICS, SAMPLES, run_grade
 
+pytestmark = pytest.mark.sandbox  # every test runs the CLI
+
 GRADESCOPE_SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
 R5 = RUBRICS / "recitation5.yaml"
 PS5 = RUBRICS / "ps5.yaml"

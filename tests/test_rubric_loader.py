@@ -141,6 +141,7 @@ def test_dimension_expressions():
     assert DimExpr.parse("d") == DimExpr("d", 0)
 
 
+@pytest.mark.sandbox  # runs the CLI
 @pytest.mark.parametrize("edit, fragment", [
     ("  d: [2, 4", "invalid YAML"),
     ("points: two", "expected a number"),

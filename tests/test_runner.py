@@ -14,6 +14,8 @@ from grader.sandbox.limits import Limits
 from grader.sandbox.runner import SubmissionRunner
 from grader.sandbox.slots import SubmissionFiles
 
+pytestmark = pytest.mark.sandbox  # every test starts sandboxed workers
+
 FAST = Limits(call_timeout=1.0, import_timeout=3.0, total_timeout=15.0)
 
 

@@ -9,6 +9,8 @@ import yaml
 
 from helpers import RUBRICS, SAMPLES, run_grade
 
+pytestmark = pytest.mark.sandbox  # every test runs `grade check`
+
 
 @pytest.fixture
 def course(tmp_path):

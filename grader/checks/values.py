@@ -16,7 +16,7 @@ import numpy as np
 
 from ..cases import Case
 from ..results import CheckResult, Finding
-from ..rubric.model import (CallTarget, Check, CheckedPart, ReferenceCheck, Rubric, ShapeCheck, Tolerance,
+from ..rubric.model import (Check, CheckedPart, ReferenceCheck, Rubric, ShapeCheck, Tolerance,
                             ValueCheck)
 from .compare import compare, shorten
 from .diagnose import diagnose
@@ -146,7 +146,7 @@ def _explain(part: CheckedPart, obs: Observation, student: np.ndarray | None, ex
 
     For an indexed target (one entry of a gradient) the whole arrays say more than one number does.
     """
-    if part.target.index and isinstance(part.target, CallTarget) and obs.student_whole.value is not None:
+    if part.target.index and obs.student_whole.value is not None:
         student, expected = obs.student_whole.value, obs.expected_whole
     if student is None:
         return None

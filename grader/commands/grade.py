@@ -4,20 +4,41 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
+import os
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
 from .. import __version__
+from . import say, say_error
 from ..exit_codes import ExitCode
 from ..sandbox.launcher import acquire_launcher, release_launcher
+from ..testpoint import reached
 
 _EPILOG = """sub-commands:
   grade check [RUBRIC_OR_DIR ...]   self-test rubrics: reference and samples get their declared scores
   grade stub --rubric RUBRIC        write a starter submission.py for a rubric
   grade doctor                      show which sandbox layers are active on this machine
 
-exit status: 0 full marks (or at least --fail-under), 1 points lost, 2 usage or rubric error"""
+exit status:
+  0  full marks (or at least --fail-under)
+  1  points lost
+  2  usage error, or an invalid rubric or reference
+  3  could not grade: a fault of the grading machine, not the submission; no grade given
+  128+N  stopped by signal N (130 for Ctrl-C)"""
+
+
+class UsageError(Exception):
+    """A problem with how the command was called: exit 2 with this message."""
+
+
+def percent(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text} is not a percentage between 0 and 100")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,20 +48,28 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("submission", type=Path, help="the student's Python file")
+    parser.add_argument("submission", type=Path,
+                        help="the student's Python file, or a folder of them (one student's work)")
+    parser.add_argument("--file", metavar="NAME",
+                        help="in a folder submission, the module to grade (default: submission.py, else the only "
+                             "file that defines the rubric's functions)")
     parser.add_argument("--rubric", "-r", type=Path, required=True, help="the assignment's YAML rubric")
     parser.add_argument("--format", "-f", choices=("text", "json"), default="text",
                         help="text: a report for people (default); json: Gradescope results.json")
     parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
-    parser.add_argument("--fail-under", type=float, metavar="PERCENT",
-                        help="exit 0 when the score is at least PERCENT of the maximum")
+    parser.add_argument("--fail-under", type=percent, metavar="PERCENT",
+                        help="exit 0 when the score is at least PERCENT (0-100) of the maximum")
     parser.add_argument("--version", "-V", action="version", version=f"grade {__version__}")
     return parser
 
 
 def main(argv: list[str]) -> int:
     options = build_parser().parse_args(argv)
-    launcher = acquire_launcher()  # first: the zygote imports numpy while this process imports the rest
+    try:
+        launcher = acquire_launcher()  # first: the zygote imports numpy while this process imports the rest
+    except OSError as exc:
+        say(f"grade: could not grade: cannot start the sandbox: {exc} (not the submission's fault)")
+        return ExitCode.COULD_NOT_GRADE
     try:
         return _grade(options)
     finally:
@@ -51,25 +80,35 @@ def _grade(options: argparse.Namespace) -> int:
     from ..api import Grader
     from ..results import CouldNotGrade
     from ..rubric.errors import RubricError
+    from ..sandbox.runner import SandboxFault
     from ..submissions import SubmissionError
 
     try:
+        _check_output(options.output, [options.submission, options.rubric])
         with Grader(options.rubric) as grader:
+            _check_output(options.output, [grader.rubric.reference])
             report = _preload(_REPORT_MODULES[options.format])
-            outcome = grader.grade(options.submission)
-    except RubricError as exc:  # includes a reference implementation that fails: the rubric's fault
-        print(f"grade: error: {exc}", file=sys.stderr)
+            outcome = grader.grade(options.submission, entry=options.file)
+    except (RubricError, SubmissionError, UsageError) as exc:  # a failing reference is the rubric's fault
+        say_error("grade", exc)
         return ExitCode.USAGE_ERROR
-    except SubmissionError as exc:
-        print(f"grade: error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE_ERROR
+    except (SandboxFault, OSError) as exc:
+        outcome = CouldNotGrade(str(options.submission), str(options.rubric), f"could not grade: {exc}")
     if isinstance(outcome, CouldNotGrade):
-        print(f"grade: {outcome.reason} (not the submission's fault; no grade was given)", file=sys.stderr)
+        say(f"grade: {outcome.reason} (not the submission's fault; no grade was given)")
         return ExitCode.COULD_NOT_GRADE
     for warning in outcome.warnings:
-        print(f"grade: {warning}", file=sys.stderr)
+        say(f"grade: {warning}")
     report.join()
-    write_report(outcome, options.format, options.output)
+    reached("report")
+    try:
+        write_report(outcome, options.format, options.output)
+    except UsageError as exc:
+        say_error("grade", exc)
+        return ExitCode.USAGE_ERROR
+    except OSError as exc:
+        say(f"grade: could not write the report to {options.output}: {exc.strerror or exc}")
+        return ExitCode.COULD_NOT_GRADE
     return exit_status(outcome.score, outcome.max_score, options.fail_under)
 
 
@@ -83,27 +122,81 @@ def _preload(module: str) -> threading.Thread:
     return thread
 
 
+def _check_output(output: Path | None, protected: list[Path]) -> None:
+    """Refuse, before grading, an output file that cannot be written or would overwrite an input."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise UsageError(f"--output {output} is a folder")
+    folder = output.resolve().parent
+    if not folder.is_dir():
+        raise UsageError(f"--output {output}: no such folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--output {output}: cannot write in {folder}")
+    for path in protected:
+        if _same_file(output, path):
+            raise UsageError(f"--output {output} would overwrite {path}")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def write_report(result, fmt: str, output: Path | None) -> None:
+    """Write the report to ``output`` atomically (never a truncated file), or to stdout."""
     if fmt == "json":
         from ..report.gradescope import render_json
 
         text = render_json(result)
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
+    elif output is None:
+        _write_stdout(lambda stream: _render_terminal(result, stream))
         return
+    else:
+        from ..report.terminal import render_plain
+
+        text = render_plain(result)
+    if output is None:
+        _write_stdout(lambda stream: stream.write(text))
+        return
+    fd, temporary = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, output)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def _render_terminal(result, stream) -> None:
     from ..report.terminal import make_console, render
 
-    if output:
-        with output.open("w", encoding="utf-8") as stream:
-            render(result, make_console(stream))
-    else:
-        render(result, make_console())
+    render(result, make_console(stream))
+
+
+def _write_stdout(write) -> None:
+    if sys.stdout is None:
+        raise UsageError("standard output is closed: use --output FILE")
+    try:
+        write(sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stdout = None  # nothing more can be written there (not even at exit)
+        raise UsageError("the report could not be written: the reader closed the pipe") from None
 
 
 def exit_status(score: float, max_score: float, fail_under: float | None) -> ExitCode:
     if fail_under is not None:
-        percent = 100.0 * score / max_score if max_score else 100.0
-        return ExitCode.OK if percent + 1e-9 >= fail_under else ExitCode.POINTS_LOST
+        share = 100.0 * score / max_score if max_score else 100.0
+        return ExitCode.OK if share + 1e-9 >= fail_under else ExitCode.POINTS_LOST
     return ExitCode.OK if score >= max_score - 1e-9 else ExitCode.POINTS_LOST

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..exit_codes import ExitCode
+from . import say_error
 from ..rubric.errors import RubricError
 from ..rubric.loader import load_rubric
 from ..rubric.model import Function, Rubric, Shape, ValueSpec
@@ -29,7 +30,7 @@ def main(argv: list[str]) -> int:
     try:
         rubric = load_rubric(options.rubric)
     except RubricError as exc:
-        print(f"grade stub: error: {exc}", file=sys.stderr)
+        say_error("grade stub", exc)
         return ExitCode.USAGE_ERROR
     text = render_stub(rubric)
     if options.output is None:

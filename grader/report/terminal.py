@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import TextIO
 
 from rich.console import Console
@@ -10,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..results import GradeResult, PartResult, QuestionResult, ReasonKind
+from ..text import inert, inert_line
 
 _STATUS = {"passed": ("✓ passed", "green"), "partial": ("◐ partial", "yellow"), "failed": ("✗ failed", "red")}
 
@@ -17,6 +19,13 @@ _STATUS = {"passed": ("✓ passed", "green"), "partial": ("◐ partial", "yellow
 def make_console(file: TextIO | None = None) -> Console:
     """A console that honours NO_COLOR and plain (non-TTY) output, as rich does by default."""
     return Console(file=file, highlight=False)
+
+
+def render_plain(result: GradeResult) -> str:
+    """The report as plain text (no colour), as written to a file."""
+    stream = io.StringIO()
+    render(result, make_console(stream))
+    return stream.getvalue()
 
 
 def render(result: GradeResult, console: Console) -> None:
@@ -37,15 +46,15 @@ def _header(result: GradeResult) -> Panel:
     percent = 100 * result.score / result.max_score if result.max_score else 100.0
     style = "green" if result.score >= result.max_score else ("yellow" if result.score > 0 else "red")
     body = Table.grid(padding=(0, 2))
-    body.add_row("submission", Text(result.submission))
-    body.add_row("rubric", Text(result.rubric))
+    body.add_row("submission", Text(inert_line(result.submission)))
+    body.add_row("rubric", Text(inert_line(result.rubric)))
     body.add_row("score", Text(f"{_fmt(result.score)} / {_fmt(result.max_score)}  ({percent:.1f}%)",
                                style=f"bold {style}"))
-    return Panel(body, title=Text(result.title, style="bold"), title_align="left")
+    return Panel(body, title=Text(inert_line(result.title), style="bold"), title_align="left")
 
 
 def _question_table(question: QuestionResult) -> Table:
-    title = f"Question {question.id}: {question.title}   {_fmt(question.score)} / {_fmt(question.points)}"
+    title = inert_line(f"Question {question.id}: {question.title}   {_fmt(question.score)} / {_fmt(question.points)}")
     table = Table(title=Text(title, style="bold"), title_justify="left", expand=True)
     table.add_column("part", no_wrap=True)
     table.add_column("question", ratio=1)
@@ -53,17 +62,18 @@ def _question_table(question: QuestionResult) -> Table:
     table.add_column("status", no_wrap=True)
     for part in question.parts:
         label, style = _STATUS[part.status]
-        table.add_row(Text(part.part_id), Text(part.title), f"{_fmt(part.score)} / {_fmt(part.points)}",
+        table.add_row(Text(inert_line(part.part_id)), Text(inert_line(part.title)),
+                      f"{_fmt(part.score)} / {_fmt(part.points)}",
                       Text(label, style=style))
     return table
 
 
 def _reasons(question: QuestionResult, part: PartResult) -> Text:
     label, style = _STATUS[part.status]
-    text = Text(f"{label[0]} {question.id} ({part.part_id}) ", style=f"bold {style}")
-    text.append(part.title, style="bold")
+    text = Text(inert_line(f"{label[0]} {question.id} ({part.part_id}) "), style=f"bold {style}")
+    text.append(inert_line(part.title), style="bold")
     for reason in part.reasons():
-        text.append("\n    " + str(reason), style=_REASON_STYLE.get(reason.kind, ""))
+        text.append("\n    " + inert(str(reason)), style=_REASON_STYLE.get(reason.kind, ""))
     return text
 
 

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .claims import build_claim, claim_problems
-from .errors import RubricError
+from .errors import RubricError, RubricErrors
 from .model import (
     CallTarget,
     Check,
@@ -76,27 +76,42 @@ class _Builder:
         return self.source.error(path, message)
 
     def build(self) -> Rubric:
+        """The model; every error of a stage is reported together (a later stage needs the earlier ones)."""
         doc = self.doc
+        problems: list[RubricError] = []
+
+        def attempt(make, *args):
+            try:
+                return make(*args)
+            except RubricError as error:
+                problems.append(error)
+                return None
+
+        def stop_if_wrong() -> None:
+            if problems:
+                raise RubricErrors(problems)
+
         defaults = self._defaults(doc.get("defaults", {}))
-        dimensions = self._dimensions(doc.get("dimensions", {}))
+        dimensions = attempt(self._dimensions, doc.get("dimensions", {})) or {}
         interface = doc.get("interface", {})
-        functions = {
-            name: self._function(name, spec, dimensions)
-            for name, spec in interface.get("functions", {}).items()
-        }
-        constants = {
-            name: ValueSpec(name, self._shape(("interface", "constants", name, "shape"), spec.get("shape"), dimensions),
-                            spec.get("doc", ""))
-            for name, spec in interface.get("constants", {}).items()
-        }
-        cases = self._cases(doc.get("cases", {}), functions)
-        reference = self._reference(doc["reference"])
-        questions = tuple(
-            self._question(i, q, defaults, dimensions, functions, constants, cases)
-            for i, q in enumerate(doc["questions"])
-        )
-        self._unique_ids(questions)
-        self._upstream_parts_exist(functions, questions)
+        functions = {name: attempt(self._function, name, spec, dimensions)
+                     for name, spec in interface.get("functions", {}).items()}
+        constants = {name: attempt(self._constant, name, spec, dimensions)
+                     for name, spec in interface.get("constants", {}).items()}
+        cases = attempt(self._cases, doc.get("cases", {}), functions)
+        reference = attempt(self._reference, doc["reference"])
+        samples = attempt(self._samples, doc.get("samples"))
+        batch_dimension = attempt(self._batch_dimension, doc.get("batch_dimension"), dimensions)
+        stop_if_wrong()
+        parts = {(qi, pi): attempt(self._part, ("questions", qi, "parts", pi), p, defaults, dimensions, functions,
+                                   constants, cases)
+                 for qi, q in enumerate(doc["questions"]) for pi, p in enumerate(q["parts"])}
+        stop_if_wrong()
+        questions = tuple(Question(str(q["id"]), q["title"], tuple(parts[(qi, pi)] for pi in range(len(q["parts"]))))
+                          for qi, q in enumerate(doc["questions"]))
+        attempt(self._unique_ids, questions)
+        attempt(self._upstream_parts_exist, functions, questions)
+        stop_if_wrong()
         return Rubric(
             path=self.source.file,
             title=doc["title"],
@@ -110,9 +125,13 @@ class _Builder:
             questions=questions,
             description=doc.get("description", ""),
             source=doc.get("source", ""),
-            samples=self._samples(doc.get("samples")),
-            batch_dimension=self._batch_dimension(doc.get("batch_dimension"), dimensions),
+            samples=samples,
+            batch_dimension=batch_dimension,
         )
+
+    def _constant(self, name: str, spec: Mapping[str, Any], dims: Mapping[str, Any]) -> ValueSpec:
+        return ValueSpec(name, self._shape(("interface", "constants", name, "shape"), spec.get("shape"), dims),
+                         spec.get("doc", ""))
 
     # -- top-level sections -------------------------------------------------
 
@@ -207,13 +226,6 @@ class _Builder:
 
     # -- questions and parts -------------------------------------------------
 
-    def _question(self, qi, raw, defaults, dims, functions, constants, cases) -> Question:
-        parts = tuple(
-            self._part(("questions", qi, "parts", pi), p, defaults, dims, functions, constants, cases)
-            for pi, p in enumerate(raw["parts"])
-        )
-        return Question(str(raw["id"]), raw["title"], parts)
-
     def _part(self, path, raw, defaults, dims, functions, constants, cases) -> Part:
         common = dict(id=str(raw["id"]), title=raw["title"], points=float(raw["points"]),
                       visibility=raw.get("visibility", "visible"), line=self.source.line_of(path) or 0)
@@ -238,6 +250,9 @@ class _Builder:
         if preactivation is not None and (not isinstance(target, CallTarget)
                                           or preactivation not in functions[target.function].param_names):
             raise self.fail(path + ("preactivation",), f"'{preactivation}' is not a parameter of the called function")
+        if isinstance(target, CallTarget) and not _runs_a_case(checks):
+            raise self.fail(path + ("checks",), "these checks run no case of the function: add a value check on a "
+                                                "case, or a reference check with cases or random cases")
         return CheckedPart(**common, target=target, checks=checks, mistakes=mistakes, preactivation=preactivation)
 
     def _target(self, path, raw, functions, constants) -> Target:
@@ -295,8 +310,14 @@ class _Builder:
             self._known_case(path + ("reference", "cases", ci), case, target, functions, cases)
         random = spec.get("random", defaults.random_cases)
         if random and not functions[target.name].params:
-            random = 0
+            random = 1  # without inputs, every call is the same case
         return ReferenceCheck(random, named, spec.get("scoring", "all"), tol, weight)
+
+
+def _runs_a_case(checks: tuple[Check, ...]) -> bool:
+    """Whether a part's checks call the function at least once (a shape check alone calls nothing)."""
+    return any(isinstance(c, ValueCheck) or (isinstance(c, ReferenceCheck) and (c.cases or c.random))
+               for c in checks)
 
 
 def _is_rectangular(value: Any) -> bool:

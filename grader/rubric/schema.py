@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
+from .errors import RubricError, RubricErrors
 from .yaml_source import YamlSource
 
 _TYPE_WORDS = {
@@ -30,17 +31,28 @@ def rubric_schema() -> dict[str, Any]:
 
 
 def validate_document(source: YamlSource) -> None:
-    """Raise a located :class:`RubricError` for the most relevant schema violation."""
+    """Raise :class:`RubricErrors` listing every schema violation (the most relevant reading of each), by line."""
     validator = jsonschema.Draft202012Validator(rubric_schema())
-    error = best_match(validator.iter_errors(source.data), key=_relevance)
-    if error is None:
-        return
+    found = [best_match([error], key=_relevance) for error in validator.iter_errors(source.data)]
+    specific = [e for e in found if not (e.validator in ("oneOf", "anyOf") and _explained(e, found))]
+    if specific:
+        raise RubricErrors([_located(source, e) for e in specific])
+
+
+def _explained(vague: ValidationError, errors: list[ValidationError]) -> bool:
+    """Whether another error says something more precise at or beneath the vague one's place."""
+    where = tuple(vague.absolute_path)
+    return any(e is not vague and e.validator not in ("oneOf", "anyOf")
+               and tuple(e.absolute_path)[:len(where)] == where for e in errors)
+
+
+def _located(source: YamlSource, error: ValidationError) -> RubricError:
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties":
         extra = _unexpected_keys(error)
         if extra:
             path = path + (extra[0],)
-    raise source.error(path, describe(error))
+    return source.error(path, describe(error))
 
 
 def _relevance(error: ValidationError) -> tuple[int, int]:
@@ -79,11 +91,18 @@ def describe(error: ValidationError) -> str:
         return f"{_show(error.instance)} is not a valid name"
     if kind == "oneOf" and isinstance(error.instance, dict) and "points" in error.instance:
         return "a part needs exactly one of 'call' (with 'checks'), 'constant' (with 'checks') or 'claim'"
+    if kind == "oneOf" and _is_claim(error):
+        return ("a claim needs 'kind': symmetry (with 'call'), gradient_check (with 'loss' and 'gradient') or "
+                "gradient_shapes (with 'call' and 'outputs')")
     if kind == "oneOf" and isinstance(error.instance, dict):
         return "a check needs exactly one of 'shape', 'value' or 'reference'"
     if kind in ("anyOf", "oneOf"):
         return f"{_show(error.instance)} is not an accepted form here"
     return error.message
+
+
+def _is_claim(error: ValidationError) -> bool:
+    return bool(error.absolute_path) and error.absolute_path[-1] == "claim"
 
 
 def _show(value: Any) -> str:

@@ -16,7 +16,7 @@ from .limits import Limits
 class WorkerConfig:
     """What the worker needs to start; passed as JSON on the command line or through the zygote."""
 
-    submission: str
+    code_dir: str  # where the grader copies the submission's files before it asks for the import
     requests_fd: int
     responses_fd: int
     scratch_dir: str

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..text import inert
 from .limits import Caps
 
 MAGIC = b"GRD1"
@@ -36,7 +37,6 @@ _BLOB_LEN = struct.Struct("!Q")
 _ACCEPTED_KINDS = "biuf"
 _DTYPE = re.compile(r"^(\|b1|[<>|][iu][1248]|[<>][f][248])$")  # plain scalars only: no objects, no records
 MAX_DEPTH = 16
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0/C1 controls but newline and tab
 
 
 class ProtocolError(Exception):
@@ -106,14 +106,6 @@ def _as_numeric_array(obj: Any) -> np.ndarray | None:
 
 
 # -- decoding (the grader's side: strict) -------------------------------------
-
-
-def inert(text: str) -> str:
-    """``text`` with control characters (terminal escapes, carriage returns, ...) replaced by U+FFFD.
-
-    Every string from the worker is the student's and ends up in a report, often on a terminal,
-    where escape sequences could move the cursor and overwrite the real score."""
-    return _CONTROL.sub("\ufffd", text)
 
 
 def decode(payload: bytes, caps: Caps = Caps()) -> Any:

@@ -22,9 +22,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..testpoint import reached
 from .isolation import LayerStatus, python_paths
 from .limits import Limits
-from .protocol import ChannelClosed, ChannelTimeout, ProtocolError, inert, read_message, write_message
+from ..text import inert
+from .protocol import ChannelClosed, ChannelTimeout, ProtocolError, read_message, write_message
 from .slots import Launcher, SubmissionFiles, WorkerHandle, WorkerSpec
 
 _SANDBOX_ATTEMPTS = 3
@@ -178,6 +180,7 @@ class SubmissionRunner:
         except OSError:
             self._stop_worker()
             return [_crashed()]
+        reached("call")
         outcomes = []
         for index in range(len(calls)):
             deadline = min(started + self.limits.call_timeout, self._deadline)
@@ -295,7 +298,7 @@ class SubmissionRunner:
         except OSError as exc:
             raise SandboxFault(f"could not copy the submission into the sandbox: {exc.strerror or exc}") from None
         try:
-            write_message(handle.requests_fd, {"op": "import"}, deadline)
+            write_message(handle.requests_fd, {"op": "import", "entry": self.files.entry}, deadline)
         except (ProtocolError, OSError):
             pass  # the worker is gone: reading its answer says how
 

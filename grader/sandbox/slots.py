@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from .limits import Limits
+from .tempdirs import run_folder
 from .config import WorkerConfig
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -56,7 +57,10 @@ class WorkerSpec:
 
 @dataclass(frozen=True)
 class SubmissionFiles:
-    """What the worker imports: the student's files (relative name -> bytes) and the entry module among them."""
+    """What the worker imports: the student's files (relative name -> bytes) and the entry module among them.
+
+    Names are relative paths of Python modules (``utils.py``, ``helpers/__init__.py``); the
+    code folder is first on the worker's ``sys.path``, so the files may import each other."""
 
     files: tuple[tuple[str, bytes], ...]
     entry: str = SUBMISSION_NAME
@@ -81,7 +85,7 @@ class Slot:
 
     @classmethod
     def create(cls) -> "Slot":
-        slot = cls(Path(tempfile.mkdtemp(prefix=SLOT_PREFIX)))
+        slot = cls(Path(tempfile.mkdtemp(prefix=SLOT_PREFIX, dir=run_folder())))
         slot.code_dir.mkdir()
         slot.scratch_dir.mkdir()
         return slot
@@ -95,10 +99,6 @@ class Slot:
         return self.folder / "scratch"
 
     @property
-    def submission(self) -> Path:
-        return self.code_dir / SUBMISSION_NAME
-
-    @property
     def stdout(self) -> Path:
         return self.folder / "stdout"
 
@@ -108,7 +108,7 @@ class Slot:
 
     def config(self, spec: WorkerSpec, requests_fd: int, responses_fd: int) -> WorkerConfig:
         return WorkerConfig(
-            submission=str(self.submission),
+            code_dir=str(self.code_dir),
             requests_fd=requests_fd,
             responses_fd=responses_fd,
             scratch_dir=str(self.scratch_dir),

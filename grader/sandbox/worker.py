@@ -22,7 +22,6 @@ import numpy as np
 from .config import WorkerConfig
 from .protocol import encode, read_message, write_bytes, write_message
 
-MODULE_NAME = "submission"
 _TRACEBACK_FRAMES = 6
 
 
@@ -37,8 +36,8 @@ def run(config: WorkerConfig, sandboxed: bool = True, prepare: Callable[[], None
     """Sandbox this process, wait for the go-ahead, import the submission, then serve requests.
 
     The sandbox is entered before the submission exists: a launcher may start a worker
-    ahead of time, and the grader copies the submission to ``config.submission`` only
-    when it sends ``{"op": "import"}``. Only the trusted launcher, which runs the course's
+    ahead of time, and the grader copies the submission's files to ``config.code_dir``
+    only when it sends ``{"op": "import", "entry": "<module>.py"}``. Only the trusted launcher, which runs the course's
     own reference implementation, passes ``sandboxed=False`` (never from a config), and a
     ``prepare`` step that runs while the grader copies the file in.
     """
@@ -57,25 +56,32 @@ def run(config: WorkerConfig, sandboxed: bool = True, prepare: Callable[[], None
     if prepare is not None:
         prepare()
     try:
-        if read_message(config.requests_fd).get("op") != "import":
-            return 0
+        request = read_message(config.requests_fd)
     except Exception:  # the grader hung up: this worker was never used
         return 0
-    module, error = import_submission(config.submission)
+    if not isinstance(request, dict) or request.get("op") != "import":
+        return 0
+    entry = str(request.get("entry", "submission.py"))
+    module, error = import_submission(config.code_dir, entry)
     _flush_student_output()
     write_message(responses, {"event": "ready", "error": error})
     if error is not None:
         return 0
-    serve(module, config.requests_fd, responses, config.submission)
+    serve(module, config.requests_fd, responses, config.code_dir)
     return 0
 
 
-def import_submission(path: str) -> tuple[Any, dict | None]:
-    """Import the student's file as module ``submission``; return (module, error)."""
+def import_submission(code_dir: str, entry: str) -> tuple[Any, dict | None]:
+    """Import the entry module from ``code_dir`` (first on ``sys.path``); return (module, error)."""
+    name = entry[:-3] if entry.endswith(".py") else ""
+    if not name.isidentifier():
+        return None, _error("import_error", f"{entry!r} is not a Python module name", "")
+    path = os.path.join(code_dir, entry)
     try:
-        spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
+        sys.path.insert(0, code_dir)
+        spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
-        sys.modules[MODULE_NAME] = module
+        sys.modules[name] = module
         spec.loader.exec_module(module)
     except SyntaxError as exc:
         where = f"line {exc.lineno}" if exc.lineno else "unknown line"
@@ -85,11 +91,11 @@ def import_submission(path: str) -> tuple[Any, dict | None]:
         return None, _error("exit", "the submission called exit() while being imported", "")
     except BaseException as exc:  # the student's import may raise anything
         return None, _error("import_error", f"{_describe(exc)} while importing the submission",
-                            _student_traceback(exc, path))
+                            _student_traceback(exc, code_dir))
     return module, None
 
 
-def serve(module: Any, requests_fd: int, responses_fd: int, path: str) -> None:
+def serve(module: Any, requests_fd: int, responses_fd: int, code_dir: str) -> None:
     """Answer requests until end of input: ``{"id", "op": "get", "name"}`` (a constant) and
     ``{"id", "op": "has", "names"}`` (which names exist) with one reply each, and
     ``{"id", "op": "calls", "name", "args": [[...], ...]}`` with one reply per call, in order, each
@@ -105,7 +111,7 @@ def serve(module: Any, requests_fd: int, responses_fd: int, path: str) -> None:
             _reply(responses_fd, {"id": request_id}, lambda: [n for n in names if hasattr(module, n)])
         elif request.get("op") == "calls":
             for index, args in enumerate(request.get("args", [])):
-                _reply(responses_fd, {"id": request_id, "index": index}, lambda: call(module, request["name"], args, path))
+                _reply(responses_fd, {"id": request_id, "index": index}, lambda: call(module, request["name"], args, code_dir))
         else:
             _reply(responses_fd, {"id": request_id}, lambda: constant(module, request["name"]))
 
@@ -138,7 +144,7 @@ def constant(module: Any, name: str) -> Any:
     return getattr(module, name)
 
 
-def call(module: Any, name: str, args: list, path: str) -> Any:
+def call(module: Any, name: str, args: list, code_dir: str) -> Any:
     _missing(module, name, "function")
     value = getattr(module, name)
     if not callable(value):
@@ -150,10 +156,10 @@ def call(module: Any, name: str, args: list, path: str) -> Any:
         raise _StudentFailure(_error("exit", f"{name}() called exit()", "")) from None
     except RecursionError as exc:
         raise _StudentFailure(_error("exception", f"{name}() recursed too deeply (RecursionError)",
-                                     _student_traceback(exc, path))) from None
+                                     _student_traceback(exc, code_dir))) from None
     except BaseException as exc:
         raise _StudentFailure(_error("exception", f"{name}() raised {_describe(exc)}",
-                                     _student_traceback(exc, path))) from None
+                                     _student_traceback(exc, code_dir))) from None
 
 
 def _flush_student_output() -> None:
@@ -178,10 +184,11 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {text[:300]}" if text else name
 
 
-def _student_traceback(exc: BaseException, path: str) -> str:
-    """The frames of the student's own file, innermost last (the grader's frames are noise)."""
+def _student_traceback(exc: BaseException, code_dir: str) -> str:
+    """The frames of the student's own files, innermost last (the grader's frames are noise)."""
     try:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
+        inside = os.path.join(code_dir, "")
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(inside)]
         lines = [f'  line {f.lineno}, in {f.name}: {(f.line or "").strip()}' for f in frames[-_TRACEBACK_FRAMES:]]
         return "\n".join(lines)
     except Exception:

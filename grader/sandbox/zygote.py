@@ -21,13 +21,15 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
 
 from .slots import PACKAGE_ROOT, Slot, WorkerHandle, WorkerSpec, kill_group, open_channels, open_output, worker_env
+from ..testpoint import reached
+from .tempdirs import run_folder
 
 _BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.sandbox.zygote_process import serve; "
          "serve(int(sys.argv[2]))")
@@ -47,15 +49,16 @@ class ZygoteLauncher:
     def __init__(self, keep_spare: bool = True) -> None:
         """Start the zygote process and return at once: it imports numpy while the caller goes on."""
         self._keep_spare = keep_spare
-        self._home = tempfile.mkdtemp(prefix="grader-zygote-")
+        self._home = tempfile.mkdtemp(prefix="grader-zygote-", dir=run_folder())
         self._lock = threading.Lock()  # one request at a time on the socket
         self._starting = threading.RLock()  # one start/prepare/close at a time, from any thread
         self._spare: tuple[WorkerSpec, WorkerHandle] | None = None
         self._refill: threading.Thread | None = None
         try:
             self._socket, self._process = self._spawn()
+            reached("zygote")
         except BaseException:
-            shutil.rmtree(self._home, ignore_errors=True)
+            self._abandon()
             raise
 
     def prepare(self, spec: WorkerSpec) -> None:
@@ -88,6 +91,15 @@ class ZygoteLauncher:
                 kill_group(self._process.pid)
                 self._process.wait()
             shutil.rmtree(self._home, ignore_errors=True)
+
+    def _abandon(self) -> None:
+        """Undo a half-made launcher (interrupted while starting): end the zygote, remove its home."""
+        process = getattr(self, "_process", None)
+        if process is not None:
+            kill_group(process.pid)
+            process.wait()
+            self._socket.close()
+        shutil.rmtree(self._home, ignore_errors=True)
 
     def _start_refill(self, spec: WorkerSpec) -> None:
         self._refill = threading.Thread(target=self._make_spare, args=(spec,), daemon=True)
