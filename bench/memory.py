@@ -25,21 +25,32 @@ What it does:
      and the trusted reference child (forked from the grader process). ``VmHWM`` counts shared
      pages too: a forked child starts with its parent's resident pages.
    The correct sample must get full marks: otherwise the figures are printed, then the lost parts,
-   and the script exits 1.
+   and the script exits 1. (With N and k both in [300, 400], question 1.8's regression has fewer
+   examples than features in about half the cases: XᵀX is singular, the sample's inv() and the
+   reference's solve() disagree and the sample loses a point. So N, the number of examples, is
+   drawn from [401, 500] by default (``--dim N 401 500``): every other dimension from [300, 400].)
+   A run is started through ``/bin/sh`` (see VIA_SHELL): Linux carries the RSS peak of a process
+   image into ru_maxrss across exec, so a run started straight from this process would report
+   this process's RSS as its own floor.
 3. ``--runs N`` repeats in fresh processes and reports the median of each figure (and every run).
 
 ``--explain`` adds one instrumented run (not part of the medians) that says where the grader
 process's memory is at its RSS peak: the reference cache, the cases of the function being
 graded, the current chunk, the student's answers, the request messages being written, the
-allocator's free-but-kept memory (mallinfo2), and tracemalloc's biggest lines at the traced peak.
-``--set MODULE.NAME=BYTES`` (repeatable) overrides one of the size constants in that process
+allocator's free-but-kept memory (mallinfo2), how the peak grew (and during which function and
+chunk), and with ``--tracemalloc`` the biggest allocating lines at the traced peak (tracemalloc
+adds to that run's RSS). ``--set MODULE.NAME=BYTES`` (repeatable) overrides one of the size constants in that process
 before grading (``session._CHUNK_BYTES``, ``sandbox.runner._BATCH_BYTES``,
 ``reference._CACHE_BYTES``), to see what a smaller constant would save without editing grader/.
+The environment reaches every run, so e.g. ``GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072``
+shows the effect of a fixed malloc mmap threshold on the grader process (and the reference child;
+the zygote and its workers start with an empty environment).
 
 Usage:
     python bench/memory.py [--dims LO HI] [--cases N] [--runs N] [--json PATH]
                            [--dim NAME LO HI ...] [--call-timeout S] [--total-timeout S]
-                           [--cold-cache] [--poll-ms MS] [--explain] [--set MODULE.NAME=BYTES ...] [--keep]
+                           [--cold-cache] [--poll-ms MS] [--keep]
+                           [--explain [--tracemalloc] [--set MODULE.NAME=BYTES ...]]
 """
 
 from __future__ import annotations
@@ -84,7 +95,7 @@ def rewrite_rubric(text: str, dims: tuple[int, int], per_dim: dict[str, tuple[in
     if total_timeout is not None:
         wanted["total_timeout"] = f"{total_timeout:g}"
     defaults_indent = "  "
-    for index, line in enumerate(lines):
+    for line in lines:
         top = re.match(r"^([A-Za-z_][\w-]*):", line)
         if top:
             if section == "defaults":
@@ -179,7 +190,7 @@ def warm_cache(setup: dict) -> None:
     code = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.rubric.loader import load_rubric; "
             "load_rubric(sys.argv[2])")
     done = subprocess.run([sys.executable, "-c", code, str(ROOT), setup["rubric"]], env=child_env(setup, False),
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"error: the rubric copy does not load:\n{done.stderr.strip()[-2000:]}")
 
@@ -203,7 +214,7 @@ def maxrss_mib() -> float:
 
 
 def _status(pid: int) -> dict[str, int] | None:
-    """PPid, VmHWM and VmRSS (KiB) of a process; None when it is gone. A zombie has no Vm* lines."""
+    """VmHWM and VmRSS (KiB) of a process; None when it is gone. A zombie has no Vm* lines."""
     try:
         with open(f"/proc/{pid}/status", "rb") as f:
             raw = f.read()
@@ -211,7 +222,7 @@ def _status(pid: int) -> dict[str, int] | None:
         return None
     out = {}
     for line in raw.split(b"\n"):
-        if line.startswith((b"PPid:", b"VmHWM:", b"VmRSS:")):
+        if line.startswith((b"VmHWM:", b"VmRSS:")):
             key, value = line.split(b":", 1)
             out[key.decode()] = int(value.split()[0])
     return out
@@ -237,8 +248,9 @@ def _cmdline(pid: int) -> str:
 class ProcessWatch(threading.Thread):
     """Polls /proc for this process's descendants and keeps each one's largest VmHWM.
 
-    A pid's parent is read once when the pid first appears (re-read while it is a descendant); a
-    pid that disappears is forgotten, so a reused pid is looked at again. ``on_tick`` (explain
+    A pid's parent is read once, when the pid first appears (a worker's PID 1 is reparented while
+    it is being killed: its role is its parent at birth); a pid that disappears is forgotten, so a
+    reused pid is looked at again. ``on_tick`` (explain
     mode) runs once per poll with this process's VmRSS.
     """
 
@@ -289,13 +301,11 @@ class ProcessWatch(threading.Thread):
                 continue
             entry = self.procs.get(pid)
             if entry is None:
-                entry = self.procs[pid] = {"ppid": status.get("PPid"), "cmd": _cmdline(pid), "hwm_kib": 0,
+                entry = self.procs[pid] = {"ppid": self.parents[pid], "cmd": _cmdline(pid), "hwm_kib": 0,
                                            "first": now, "last": now}
             elif entry["ppid"] == self.root:  # a fresh Popen child still shows our cmdline until it execs
                 entry["cmd"] = _cmdline(pid) or entry["cmd"]
-            entry["last"] = now
-            if "PPid" in status:
-                entry["ppid"] = self.parents[pid] = status["PPid"]
+            entry["last"] = now  # (the parent stays the one at birth: a dying worker is reparented first)
             if "VmHWM" in status:
                 entry["hwm_kib"] = max(entry["hwm_kib"], status["VmHWM"])
         if self.on_tick is not None:
@@ -392,7 +402,10 @@ def child_main(spec_json: str, result_path: str) -> int:
         figures["after_setup_mib"] = maxrss_mib()
         if explain:
             explain.attach(g)
-        outcome = g.grade(spec["submission"])
+        try:
+            outcome = g.grade(spec["submission"])
+        except Exception as exc:  # noqa: BLE001 - e.g. the rubric copy's reference fails: reported, figures kept
+            outcome = exc
         graded = time.perf_counter()
         figures["after_grading_mib"] = maxrss_mib()
         figures["vmhwm_after_grading_mib"] = _status(os.getpid())["VmHWM"] / 1024  # cross-check
@@ -402,6 +415,10 @@ def child_main(spec_json: str, result_path: str) -> int:
     result = {
         "figures": figures,
         "processes": watch.roles(used_workers),
+        "process_tree": {pid: {"ppid": e["ppid"], "cmd": e["cmd"][:120], "hwm_mib": e["hwm_kib"] / 1024,
+                               "seen_s": [round(e["first"], 3), round(e["last"], 3)]}
+                         for pid, e in sorted(watch.procs.items())},
+        "used_workers": sorted(used_workers),
         "polls": watch.ticks,
         "seconds": {"setup": set_up - started, "grade": graded - set_up, "close": closed - graded,
                     "total": closed - started},
@@ -415,8 +432,9 @@ def child_main(spec_json: str, result_path: str) -> int:
                           for question in outcome.questions for part in question.parts if part.score < part.points]
         result["grade_execution_time"] = outcome.execution_time
     else:
+        reason = getattr(outcome, "reason", None) or f"{type(outcome).__name__}: {outcome}"
         result["score"], result["max_score"] = None, None
-        result["lost"] = [{"part": "-", "score": 0, "points": 0, "checks": [f"not graded: {outcome.reason}"]}]
+        result["lost"] = [{"part": "-", "score": 0, "points": 0, "checks": [f"not graded: {reason}"]}]
     if explain:
         result["explain"] = explain.report()
     Path(result_path).write_text(json.dumps(result))
@@ -435,11 +453,11 @@ class Explain:
         import ctypes
         import tracemalloc
 
-        import grader.reference
-        import grader.sandbox.protocol as protocol
-        import grader.sandbox.runner as runner
-        import grader.session as session
         import numpy as np
+
+        import grader.reference
+        from grader import session
+        from grader.sandbox import protocol, runner
 
         self.np = np
         self.tracemalloc = tracemalloc
@@ -524,6 +542,8 @@ class Explain:
         runner.SubmissionRunner.call_many = call_many  # wraps the timing wrapper installed before
         runner.write_message = write_message
         protocol.write_message = write_message
+        self.maxrss_seen = 0.0
+        self.maxrss_growth: list[dict] = []
         self.traced_peak = (0, None)
         self.tracing = bool(spec.get("tracemalloc"))
         if self.tracing:
@@ -546,6 +566,12 @@ class Explain:
                            ("reference_cache_mib", "reference_cache_bytes")):
             stats[key] = max(stats[key], self.gauges[gauge] / MIB)
         stats["last_s"] = now
+        maxrss = maxrss_mib()
+        if maxrss > self.maxrss_seen + 0.5:  # the peak grew since the last poll: say during what
+            self.maxrss_growth.append({"t": now, "maxrss_mib": maxrss, "rss_mib": rss_kib / 1024,
+                                       "function": function, "chunk": self.gauges["chunk"]})
+        self.maxrss_seen = max(self.maxrss_seen, maxrss)
+        stats["maxrss_mib"] = maxrss
         if rss_kib > self.peak["rss_kib"]:
             self.peak = {"rss_kib": rss_kib, "t": now, **self.gauges}
             if self.mallinfo is not None:
@@ -567,7 +593,8 @@ class Explain:
                 lines.append({"where": f"{_short(frame.filename)}:{frame.lineno}", "mib": stat.size / MIB,
                               "blocks": stat.count, "code": _source_line(frame.filename, frame.lineno)})
         traced_max = self.tracemalloc.get_traced_memory()[1] if self.tracing else 0
-        return {"tracing": self.tracing, "settings": self.settings, "at_rss_peak": self.peak, "per_function": self.per_function,
+        return {"tracing": self.tracing, "maxrss_growth": self.maxrss_growth, "settings": self.settings,
+                "at_rss_peak": self.peak, "per_function": self.per_function,
                 "traced_snapshot_mib": traced / MIB, "traced_peak_mib": traced_max / MIB, "top_lines": lines}
 
 
@@ -646,7 +673,7 @@ def run_once(setup: dict, args, explain: bool) -> dict:
     result_path = Path(setup["folder"]) / f"result-{time.monotonic_ns()}.json"
     done = subprocess.run([*VIA_SHELL, sys.executable, "-c", CHILD_BOOT, str(HERE), json.dumps(spec), str(result_path)],
                           env=child_env(setup, args.cold_cache), cwd=ROOT,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
     if done.returncode != 0 or not result_path.is_file():
         sys.exit(f"error: a measured run exited {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
     return json.loads(result_path.read_text())
@@ -664,8 +691,9 @@ def print_explain(result: dict, setup: dict) -> None:
     print("  settings: " + ", ".join(f"{k} = {v / MIB:g} MiB" for k, v in ex["settings"].items()))
     print(f"  this run: peak RSS {result['figures']['after_grading_mib']:.1f} MiB "
           f"(after Grader(): {setup_mib:.1f} MiB); score {result['score']:g} / {result['max_score']:g}")
-    print(f"  at the RSS peak ({peak['rss_kib'] / 1024:.1f} MiB, {peak.get('t', 0):.2f} s into the run): "
-          f"function {peak.get('function')}(), chunk {peak.get('chunk') or '-'}")
+    print(f"  at the highest RSS a poll saw ({peak['rss_kib'] / 1024:.1f} MiB, {peak.get('t', 0):.2f} s into the run; "
+          f"the peak between polls is {max(0.0, result['figures']['after_grading_mib'] - peak['rss_kib'] / 1024):.1f} MiB "
+          f"higher): {peak.get('function')}(), chunk {peak.get('chunk') or '-'}")
     rows = [
         ("reference answers cached (Reference._cache)", peak.get("reference_cache_bytes", 0),
          f"{peak.get('reference_cache_entries', 0)} entries"),
@@ -681,11 +709,13 @@ def print_explain(result: dict, setup: dict) -> None:
         print(f"    {'malloc: heap (brk + thread arenas)':<48} {malloc['heap_bytes'] / MIB:7.1f} MiB  "
               f"of which free but kept {malloc['free_kept_bytes'] / MIB:.1f} MiB")
         print(f"    {'malloc: mmapped blocks':<48} {malloc['mmapped_bytes'] / MIB:7.1f} MiB")
-    print("  per function, largest value while it was graded (MiB):")
-    print(f"    {'function':<24} {'RSS':>6} {'cases':>6} {'chunk':>6} {'answers':>8} {'requests':>8} {'ref cache':>9}")
+    print("  per function, in grading order: largest value while it was graded (MiB); ru_maxrss when it ended")
+    print(f"    {'function':<24} {'RSS':>6} {'cases':>6} {'chunk':>6} {'answers':>8} {'requests':>8} {'ref cache':>9}"
+          f" {'ru_maxrss':>9}")
     for name, s in ex["per_function"].items():
         print(f"    {name:<24} {s['peak_rss_mib']:6.1f} {s['cases_mib']:6.1f} {s['chunk_mib']:6.1f} "
-              f"{s['student_answers_mib']:8.1f} {s['requests_mib']:8.1f} {s['reference_cache_mib']:9.1f}")
+              f"{s['student_answers_mib']:8.1f} {s['requests_mib']:8.1f} {s['reference_cache_mib']:9.1f}"
+              f" {s.get('maxrss_mib', 0):9.1f}")
     if not ex["tracing"]:
         return
     print(f"  tracemalloc: peak {ex['traced_peak_mib']:.1f} MiB traced; biggest lines in a snapshot at "
@@ -702,8 +732,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dims", nargs=2, type=int, default=[300, 400], metavar=("LO", "HI"),
                         help="range for every dimension (default 300 400)")
-    parser.add_argument("--dim", nargs=3, action="append", default=[], metavar=("NAME", "LO", "HI"),
-                        help="a different range for one dimension (repeatable), e.g. --dim N 401 500")
+    parser.add_argument("--dim", nargs=3, action="append", default=None, metavar=("NAME", "LO", "HI"),
+                        help="a different range for one dimension (repeatable); default: N 401 500, so that the "
+                             "regression has more examples than features (XᵀX invertible)")
     parser.add_argument("--cases", type=int, default=20, help="defaults.random_cases (default 20)")
     parser.add_argument("--runs", type=int, default=3, help="measured runs, each in a fresh process (default 3)")
     parser.add_argument("--json", type=Path, help="write every run's figures and the medians here")
@@ -719,7 +750,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"with --explain: override a size constant ({', '.join(sorted(SETTABLE))})")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
-    args.dim = [(name, int(low), int(high)) for name, low, high in args.dim]
+    args.dim = [(name, int(low), int(high)) for name, low, high in (args.dim or [("N", "401", "500")])]
     if args.runs < 1 or args.cases < 1:
         parser.error("--runs and --cases must be at least 1")
     for low, high in [tuple(args.dims)] + [(lo, hi) for _, lo, hi in args.dim]:
@@ -765,7 +796,7 @@ def report(setup: dict, args, results: list[dict], explained: dict | None) -> in
     ranges_text = ", ".join(f"{[n for n, v in dims.items() if tuple(v) == r]} in {list(r)}" for r in ranges) \
         if len(ranges) > 1 else f"every dimension in {list(ranges[0])}"
     numpy_version = subprocess.run([sys.executable, "-c", "import numpy; print(numpy.__version__)"],
-                                   capture_output=True, text=True).stdout.strip()
+                                   capture_output=True, text=True, check=False).stdout.strip()
     print(f"memory: recitation5 with {ranges_text}, {setup['random_cases']} random cases; "
           f"{len(runs)} run(s), each in a fresh process")
     print(f"python {platform.python_version()} (numpy {numpy_version}), {platform.system()} {platform.machine()}, "
@@ -831,8 +862,8 @@ def report(setup: dict, args, results: list[dict], explained: dict | None) -> in
     if failed:
         r = failed[0]
         first = "not graded" if r["score"] is None else f"{r['score']:g} / {r['max_score']:g}"
-        lines = [f"FAIL: the correct sample did not get full marks in {len(failed)} of {len(results)} run(s) "
-                 f"(first: {first}); the figures above are not those of a correct submission"]
+        lines = [(f"FAIL: the correct sample did not get full marks in {len(failed)} of {len(results)} run(s) "
+                  f"(first: {first}); the figures above are not those of a correct submission")]
         for lost in r["lost"]:
             lines.append(f"  part {lost['part']}: {lost['score']:g} / {lost['points']:g}")
             lines += [f"    {check}" for check in lost["checks"]]

@@ -19,11 +19,11 @@ from .cases import Case
 from .rubric.errors import RubricError
 from .rubric.model import CheckedPart, Rubric
 from .sandbox.limits import Limits
-from .sandbox.runner import CallOutcome, SandboxFault, SubmissionRunner
+from .sandbox.runner import CallOutcome, SubmissionRunner
 from .sandbox.slots import Launcher, SubmissionFiles
 from .sandbox.trusted import TrustedLauncher
 
-_CACHE_BYTES = 64 << 20
+_CACHE_BYTES = 8 << 20  # answers kept for the next submission; large cases are recomputed instead
 _MIN_CALL_SECONDS = 10.0
 
 
@@ -48,7 +48,7 @@ class Reference:
         self._needed = _needed_names(rubric)
         self._executor: ThreadPoolExecutor | None = None
         self._checked = False
-        self._run(self._runner.start)  # the reference imports while the grader goes on
+        self._runner.start()  # the reference imports while the grader goes on; SandboxFault is a fault of ours
 
     def close(self) -> None:
         if self._executor is not None:
@@ -71,21 +71,23 @@ class Reference:
 
     def outputs(self, function: str, cases: Sequence[Case], params: Sequence[str]) -> list[Any]:
         """The raw return values of ``function`` on ``cases`` (arguments in ``params`` order)."""
-        missing = [c for c in cases if (function, c.label) not in self._cache]
+        answers = {c.label: self._cache[(function, c.label)] for c in cases if (function, c.label) in self._cache}
+        missing = [c for c in cases if c.label not in answers]
         if missing:
             self.check()
-            outcomes = self._run(lambda: self._runner.call_many(function, [[c.args[p] for p in params]
-                                                                            for c in missing]))
+            outcomes = self._runner.call_many(function, [[c.args[p] for p in params] for c in missing])
             for case, outcome in zip(missing, outcomes):
-                self._store((function, case.label), self._value(outcome, f"{function}() on {case.label}"))
-        return [self._cache[(function, c.label)] for c in cases]
+                answers[case.label] = self._value(outcome, f"{function}() on {case.label}")
+                self._keep((function, case.label), answers[case.label])
+        return [answers[c.label] for c in cases]
 
     def constant(self, name: str) -> Any:
-        if (name, "") not in self._cache:
-            self.check()
-            outcome = self._run(lambda: self._runner.constant(name))
-            self._store((name, ""), self._value(outcome, name))
-        return self._cache[(name, "")]
+        if (name, "") in self._cache:
+            return self._cache[(name, "")]
+        self.check()
+        value = self._value(self._runner.constant(name), name)
+        self._keep((name, ""), value)
+        return value
 
     def fail(self, message: str) -> ReferenceImplementationError:
         return ReferenceImplementationError(self.path, None, (), message)
@@ -97,21 +99,16 @@ class Reference:
             self._checked = True
 
     def _require(self, names: list[str]) -> None:
-        failure = self._run(self._runner.import_error)
+        failure = self._runner.import_error()
         if failure is not None:
             raise self.fail(f"cannot import reference: {failure.message}" + _detail(failure.details))
         worker = self._runner
-        outcome = self._run(lambda: _ask_has(worker, names))
-        found = set(self._value(outcome, "its names") or ())
+        outcome = worker.query({"op": "has", "names": names})
+        value = self._value(outcome, "its names")  # a list of names (an empty list arrives as an empty array)
+        found = {str(n) for n in value} if isinstance(value, (list, tuple, np.ndarray)) else set()
         missing = [n for n in names if n not in found]
         if missing:
             raise self.fail(f"the reference defines no '{missing[0]}'")
-
-    def _run(self, action):
-        try:
-            return action()
-        except SandboxFault as fault:
-            raise self.fail(f"cannot run the reference: {fault}") from None
 
     def _value(self, outcome: CallOutcome, what: str) -> Any:
         if not outcome.ok:
@@ -121,17 +118,12 @@ class Reference:
             raise self.fail(f"{what}: {error.message}" + _detail(error.details))
         return outcome.value
 
-    def _store(self, key: tuple[str, str], value: Any) -> None:
+    def _keep(self, key: tuple[str, str], value: Any) -> None:
+        """Cache an answer while the budget allows (evicting would only trade one recomputation for another)."""
         size = _nbytes(value)
-        while self._cache and self._cached_bytes + size > _CACHE_BYTES:
-            oldest = next(iter(self._cache))
-            self._cached_bytes -= _nbytes(self._cache.pop(oldest))
-        self._cache[key] = value
-        self._cached_bytes += size
-
-
-def _ask_has(runner: SubmissionRunner, names: list[str]) -> CallOutcome:
-    return runner.query({"op": "has", "names": names})
+        if self._cached_bytes + size <= _CACHE_BYTES:
+            self._cache[key] = value
+            self._cached_bytes += size
 
 
 def _needed_names(rubric: Rubric) -> list[str]:

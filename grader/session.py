@@ -10,7 +10,7 @@ arrays never holds all its cases in memory at once. Nothing here judges anything
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from .results import CheckResult
 from .rubric.model import CallTarget, CheckedPart, Function, Rubric, Target
 from .sandbox.runner import CallOutcome, SubmissionRunner
 
-_CHUNK_BYTES = 8 << 20  # arguments gathered at once for one function
+_CHUNK_BYTES = 2 << 20  # arguments gathered at once for one function: bounds the grader's memory
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,14 @@ class Session:
 
     # -- building the evidence ------------------------------------------------
 
-    def _cases(self, function: Function, plans: list[CasePlan]) -> list[Case]:
+    def _cases(self, function: Function, plans: list[CasePlan]) -> Iterator[Case]:
+        """The function's cases, drawn one at a time (random case k is the same however it is drawn)."""
         names = list(dict.fromkeys(name for plan in plans for name in plan.named))
         random = max((plan.random for plan in plans), default=0)
-        return [named_case(self.rubric, function, n) for n in names] + \
-               [random_case(self.rubric, function, k) for k in range(random)]
+        for name in names:
+            yield named_case(self.rubric, function, name)
+        for k in range(random):
+            yield random_case(self.rubric, function, k)
 
     def _observe(self, part: CheckedPart, case: Case | None, student: CallOutcome, expected_raw,
                  mutants_raw: dict) -> Observation:
@@ -111,7 +114,7 @@ def _needs(plan: CasePlan, case: Case) -> bool:
     return case.index < plan.random if case.is_random else case.label in plan.named
 
 
-def _chunks(cases: list[Case]) -> Iterator[list[Case]]:
+def _chunks(cases: Iterable[Case]) -> Iterator[list[Case]]:
     chunk: list[Case] = []
     size = 0
     for case in cases:

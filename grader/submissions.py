@@ -42,6 +42,8 @@ def read_submission(path: Path, forbidden: Sequence[Path] = (), entry: str | Non
 
     ``defines`` are the rubric's functions and constants, to find a folder's entry module.
     Raises :class:`SubmissionError` for anything that is refused."""
+    if os.path.islink(path):
+        raise SubmissionError(f"{path} is a symbolic link: submit the file itself")
     real = Path(os.path.realpath(path))
     for folder in forbidden:
         if _inside(real, folder):

@@ -92,6 +92,7 @@ def run_forked(setup: Callable[[], object], attack: Callable[[], object],
     finally:
         os.close(read_fd)
     code = _wait(pid, deadline)
+    iso.end_sandbox_cgroups(pid)  # a sandbox without a pid namespace made them itself: its launcher ends them
     return (json.loads(data) if data else {}), code
 
 
@@ -566,14 +567,22 @@ def test_statuses_in_all_layers_order(box):
     assert [s.name for s in _in_layer_order(shuffled)] == list(iso.ALL_LAYERS)
 
 
+ROOT = os.geteuid() == 0
 _SWITCHED_OFF = {  # switch name -> the layers it reports as disabled
-    "user_namespace": (iso.NAMESPACES, iso.PID_NAMESPACE),
+    # root still makes net/ipc/uts/pid/mount namespaces without a user namespace (tests/test_degraded.py)
+    "user_namespace": () if ROOT else (iso.NAMESPACES, iso.PID_NAMESPACE),
+    "pid_namespace": (iso.PID_NAMESPACE,),
+    "mount_namespace": (iso.MOUNT_NAMESPACE, iso.READ_ONLY_MOUNTS, iso.SCRATCH_TMPFS, iso.HIDDEN_PATHS,
+                        iso.FRESH_PROC),
     "landlock": (iso.LANDLOCK,),
     "seccomp": (iso.SECCOMP,),
     "cgroups": (iso.PIDS_CGROUP, iso.MEMORY_CGROUP),
 }
-_NEED_USER_NAMESPACE = (iso.PIDS_CGROUP, iso.MEMORY_CGROUP, iso.MOUNT_NAMESPACE, iso.READ_ONLY_MOUNTS,
-                        iso.SCRATCH_TMPFS, iso.HIDDEN_PATHS, iso.FRESH_PROC)
+_ALSO_OFF = {  # switch name -> further layers that need the one switched off
+    "user_namespace": () if ROOT else (iso.MOUNT_NAMESPACE, iso.READ_ONLY_MOUNTS, iso.SCRATCH_TMPFS,
+                                       iso.HIDDEN_PATHS, iso.FRESH_PROC),
+    "pid_namespace": (iso.FRESH_PROC,),
+}
 
 
 @pytest.mark.parametrize("switch", sorted(_SWITCHED_OFF))
@@ -586,24 +595,34 @@ def test_disabled_layer_reported_inactive(box, layers, switch):
     assert list(status) == list(iso.ALL_LAYERS) and code == 0
     for name in _SWITCHED_OFF[switch]:
         assert status[name] == {"name": name, "active": False, "detail": iso.DISABLED_DETAIL}
-    affected = set(_SWITCHED_OFF[switch]) | (set(_NEED_USER_NAMESPACE) if switch == "user_namespace" else set())
+    affected = set(_SWITCHED_OFF[switch]) | set(_ALSO_OFF.get(switch, ()))
     for name in affected:
         assert not status[name]["active"], status[name]
     for name in set(iso.ALL_LAYERS) - affected:  # the others apply as usual
         assert status[name]["active"] == layers[name].active, (name, status[name], layers[name])
-    if switch == "user_namespace":  # neither PID 1 nor the sandbox's hostname
-        pid, hostname = report["result"]
-        assert pid != 1 and hostname == socket.gethostname()
+    pid, hostname = report["result"]
+    if switch == "pid_namespace" or (switch == "user_namespace" and not ROOT):  # not PID 1
+        assert pid != 1
+    if switch == "user_namespace" and not ROOT:  # nor the sandbox's hostname
+        assert hostname == socket.gethostname()
+    if switch == "user_namespace" and ROOT and layers[iso.PID_NAMESPACE].active:
+        assert (pid, hostname) == (1, "sandbox")
+        assert "without a user namespace (root" in status[iso.NAMESPACES]["detail"]
+        assert status[iso.UNPRIVILEGED_USER]["detail"].startswith("runs as uid 65534")
 
 
 def test_user_namespace_switch_acts_like_a_machine_without_one(box):
     spec = replace(spec_for(box), disabled_layers=("user_namespace",))
     report, _ = run_forked(lambda: iso.enter_sandbox(spec), lambda: None)
     status = {s["name"]: s for s in report["statuses"]}
-    for name in (iso.MOUNT_NAMESPACE, iso.READ_ONLY_MOUNTS, iso.SCRATCH_TMPFS, iso.HIDDEN_PATHS, iso.FRESH_PROC):
-        assert status[name]["detail"] == "needs a user namespace"
-    for name in (iso.PIDS_CGROUP, iso.MEMORY_CGROUP):
-        assert status[name]["detail"] == "needs the pid namespace's waiting parent"
+    assert iso.DISABLED_DETAIL in status[iso.NAMESPACES]["detail"]
+    if ROOT:  # the other namespaces are made without one, and the worker gives up root
+        assert "without a user namespace" in status[iso.NAMESPACES]["detail"]
+        assert "65534" in status[iso.UNPRIVILEGED_USER]["detail"]
+    else:
+        for name in (iso.MOUNT_NAMESPACE, iso.READ_ONLY_MOUNTS, iso.SCRATCH_TMPFS, iso.HIDDEN_PATHS, iso.FRESH_PROC):
+            assert status[name]["detail"] == "needs a user namespace (or root)"
+        assert status[iso.UNPRIVILEGED_USER]["active"] and "not root" in status[iso.UNPRIVILEGED_USER]["detail"]
 
 
 def test_several_layers_disabled_at_once(box, layers):

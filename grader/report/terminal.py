@@ -16,9 +16,16 @@ from ..text import inert, inert_line
 _STATUS = {"passed": ("✓ passed", "green"), "partial": ("◐ partial", "yellow"), "failed": ("✗ failed", "red")}
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader went away: say so to the caller (rich's default would exit the process)."""
+        self.quiet = True
+        raise BrokenPipeError("the reader closed the pipe")
+
+
 def make_console(file: TextIO | None = None) -> Console:
     """A console that honours NO_COLOR and plain (non-TTY) output, as rich does by default."""
-    return Console(file=file, highlight=False)
+    return _Console(file=file, highlight=False)
 
 
 def render_plain(result: GradeResult) -> str:

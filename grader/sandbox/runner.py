@@ -30,7 +30,7 @@ from .protocol import ChannelClosed, ChannelTimeout, ProtocolError, read_message
 from .slots import Launcher, SubmissionFiles, WorkerHandle, WorkerSpec
 
 _SANDBOX_ATTEMPTS = 3
-_BATCH_BYTES = 4 << 20  # arguments per request: bounds the grader's and the worker's memory
+_BATCH_BYTES = 2 << 20  # arguments per request: bounds the grader's and the worker's memory
 
 
 class SandboxFault(Exception):

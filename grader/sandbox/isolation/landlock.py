@@ -13,6 +13,9 @@ Traps:
 - A fresh interpreter importing numpy needs the system's libstdc++: see python_paths().
 - /proc is allowed only when it is the sandbox's own (a fresh proc or an empty tmpfs).
 - A path that does not exist is skipped; a file gets only the rights that apply to files.
+- The rules are added (their paths opened) before a switch to uid 65534 (user.py), which may not
+  be able to reach them (a 0700 /root above the Python installation); the ruleset is enforced
+  after it (`_prepare_landlock`, then `_restrict_landlock`).
 """
 
 from __future__ import annotations
@@ -86,7 +89,15 @@ def _add_path_rule(libc: ctypes.CDLL, ruleset_fd: int, path: str, access: int) -
     return True
 
 
-def _apply_landlock(libc: ctypes.CDLL, spec: SandboxSpec, allow_proc: bool) -> LayerStatus:
+class _Prepared:
+    """A ruleset with its rules added, not yet enforced."""
+
+    def __init__(self, abi: int, ruleset: int, allowed: int) -> None:
+        self.abi, self.ruleset, self.allowed = abi, ruleset, allowed
+
+
+def _prepare_landlock(libc: ctypes.CDLL, spec: SandboxSpec, allow_proc: bool) -> _Prepared | LayerStatus:
+    """Create the ruleset and add the rules (opening their paths); a LayerStatus if Landlock is unavailable."""
     try:
         abi = _syscall(libc, _SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
                        ctypes.c_uint32(_LANDLOCK_CREATE_RULESET_VERSION))
@@ -104,14 +115,30 @@ def _apply_landlock(libc: ctypes.CDLL, spec: SandboxSpec, allow_proc: bool) -> L
     try:
         allowed = sum(_add_path_rule(libc, ruleset, path, access & fs_rights)
                       for path, access in _landlock_rules(spec, allow_proc))
-        _syscall(libc, _SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0))
+    except OSError as exc:
+        os.close(ruleset)
+        return LayerStatus(LANDLOCK, False, f"ABI {abi}: {_err(exc)}")
+    return _Prepared(abi, ruleset, allowed)
+
+
+def _restrict_landlock(libc: ctypes.CDLL, prepared: _Prepared | LayerStatus) -> LayerStatus:
+    """Enforce a prepared ruleset on this thread (needs no-new-privs)."""
+    if isinstance(prepared, LayerStatus):
+        return prepared
+    abi = prepared.abi
+    try:
+        _syscall(libc, _SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(prepared.ruleset), ctypes.c_uint32(0))
     except OSError as exc:
         return LayerStatus(LANDLOCK, False, f"ABI {abi}: {_err(exc)}")
     finally:
-        os.close(ruleset)
-    detail = f"ABI {abi}: filesystem allow-list ({allowed} paths; only scratch writable)"
+        os.close(prepared.ruleset)
+    detail = f"ABI {abi}: filesystem allow-list ({prepared.allowed} paths; only scratch writable)"
     if abi >= 4:
         detail += ", TCP bind/connect denied"
     if abi >= 6:
         detail += ", signals and abstract unix sockets scoped to the sandbox"
     return LayerStatus(LANDLOCK, True, detail)
+
+
+def _apply_landlock(libc: ctypes.CDLL, spec: SandboxSpec, allow_proc: bool) -> LayerStatus:
+    return _restrict_landlock(libc, _prepare_landlock(libc, spec, allow_proc))

@@ -9,7 +9,10 @@ Traps:
 - PID 1 calls setsid() so that kill(0, ...) cannot reach the waiting parent's process group.
 - PID 1 gets PR_SET_PDEATHSIG=SIGKILL: when the grader kills the waiting parent, PID 1 dies and
   takes the whole namespace with it. EOF on the verdict pipe means the parent is already gone.
-- The cgroup verdict is read last (see cgroups.py: joining a cgroup-v1 hierarchy is slow).
+- The cgroup verdict is read last (see cgroups.py: joining a cgroup-v1 hierarchy is slow). It is
+  one line; the parent keeps the pipe open until it exits, so EOF after the verdict also means it
+  died. That check covers PID 1 switching to uid 65534 (user.py): the credential change clears
+  PR_SET_PDEATHSIG, which is set again at once, but a parent that died in between sent nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import select
 import signal
 from dataclasses import asdict
 
@@ -50,17 +54,23 @@ def _fork_into_pid_namespace(libc: ctypes.CDLL, limits: Limits, cgroups: bool = 
 
 
 def _receive_cgroup_status(read_fd: int) -> list[LayerStatus]:
-    """Wait for the parent's cgroup verdict; EOF without one means the parent died: exit.
+    """Wait for the parent's cgroup verdict (one line); EOF without one, or EOF right after it (the
+    parent has died since: PR_SET_PDEATHSIG may have been cleared meanwhile, see user.py), means the
+    parent is gone: exit.
 
     Read last: moving a task into a cgroup-v1 hierarchy waits for an RCU grace period, which the
     parent spends while this process applies the other layers."""
-    chunks = []
-    while chunk := os.read(read_fd, 4096):
-        chunks.append(chunk)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(read_fd, 4096)
+        if not chunk:
+            os._exit(_PARENT_DIED_EXIT)
+        data += chunk
+    parent_gone = bool(select.select([read_fd], [], [], 0)[0])  # readable now: only EOF can follow the line
     os.close(read_fd)
-    if not chunks:
+    if parent_gone:
         os._exit(_PARENT_DIED_EXIT)
-    return [LayerStatus(**status) for status in json.loads(b"".join(chunks))]
+    return [LayerStatus(**status) for status in json.loads(data)]
 
 
 def _run_waiting_parent(child: int, write_fd: int, limits: Limits, cgroups: bool = True) -> None:
@@ -84,8 +94,8 @@ def _run_waiting_parent(child: int, write_fd: int, limits: Limits, cgroups: bool
             verdict = [pids_status, memory_status]
         else:
             verdict = _inactive(_CGROUP_LAYERS, DISABLED_DETAIL)
-        os.write(write_fd, json.dumps([asdict(status) for status in verdict]).encode())
-        os.close(write_fd)
+        os.write(write_fd, json.dumps([asdict(status) for status in verdict]).encode() + b"\n")
+        # write_fd stays open until this process exits: EOF tells PID 1 that it is gone
         _, wait_status = os.waitpid(child, 0)
         code = os.waitstatus_to_exitcode(wait_status)
         code = 128 + received[0] if received else (128 - code if code < 0 else code)

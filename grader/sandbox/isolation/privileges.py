@@ -8,6 +8,9 @@ Traps:
   so it comes before them.
 - Dropping the bounding set needs CAP_SETPCAP; without it the set is kept (and reported), the
   effective, permitted and inheritable sets are still emptied.
+- Root without a user namespace holds real capabilities (it could unmount what hides the host):
+  the bounding set is dropped before it switches to uid 65534 (user.py; the switch needs
+  CAP_SETUID and then loses CAP_SETPCAP), the other sets are emptied after the switch.
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ def _set_no_new_privs(libc: ctypes.CDLL) -> LayerStatus:
     return LayerStatus(NO_NEW_PRIVS, True, "setuid binaries and file capabilities grant nothing")
 
 
-def _drop_capabilities(libc: ctypes.CDLL) -> LayerStatus:
+def _drop_bounding_set(libc: ctypes.CDLL) -> bool:
+    """Drop every capability from the bounding set and clear the ambient set; False without CAP_SETPCAP."""
     bounding_dropped = True
     for cap in range(64):  # until EINVAL, past the kernel's last capability (cheaper than reading /proc)
         try:
@@ -51,6 +55,14 @@ def _drop_capabilities(libc: ctypes.CDLL) -> LayerStatus:
         _prctl(libc, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL)
     except OSError:
         pass  # kernels before 4.3 have no ambient set
+    return bounding_dropped
+
+
+def _drop_capabilities(libc: ctypes.CDLL, bounding_dropped: bool | None = None) -> LayerStatus:
+    """Empty the effective, permitted and inheritable sets (and the bounding set, unless the caller
+    already dropped it: `bounding_dropped` is then what _drop_bounding_set returned)."""
+    if bounding_dropped is None:
+        bounding_dropped = _drop_bounding_set(libc)
     header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
     data = (_CapData * 2)()
     try:

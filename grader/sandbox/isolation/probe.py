@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import asdict
 
+from .cgroups import end_sandbox_cgroups
 from .enter import enter_sandbox
 from .status import ALL_LAYERS, LayerStatus, SandboxSpec, _inactive
 
@@ -73,6 +74,7 @@ def probe_layers(timeout: float = 10.0) -> list[LayerStatus]:
         deadline = time.monotonic() + timeout
         data = _read_until_eof(read_fd, deadline)
         _reap(pid, deadline)
+        end_sandbox_cgroups(pid)  # made by the child itself when there is no pid namespace
     finally:
         for fd in (read_fd, write_fd):
             if fd >= 0:

@@ -5,13 +5,22 @@ that was available but failed half-way raises `SandboxError` (the process must n
 code then).
 
 Test-only switch: `SandboxSpec.disabled_layers` names layers not to apply, so that tests can see
-how the others behave without them. Allowed names (`DISABLEABLE`):
-- ``"user_namespace"``: no user namespace is created, so everything that needs it (the pid
-  namespace, the mounts and, through the pid namespace's waiting parent, the cgroups) is
-  reported inactive exactly as on a machine without user namespaces;
+how the others behave without them (exactly as on a machine that lacks them). Allowed names
+(`DISABLEABLE`):
+- ``"user_namespace"``: no user namespace is created. A non-root caller then gets no namespace
+  at all (no pid namespace, no mounts); root still creates the net, IPC, UTS, pid and mount
+  namespaces without one (CAP_SYS_ADMIN), and its worker switches to uid 65534 (the
+  "unprivileged user" layer, see user.py);
+- ``"pid_namespace"``: no pid namespace, hence no waiting parent and no fresh /proc (an empty
+  tmpfs covers /proc instead); the cgroups are then created and joined by the process itself,
+  and whoever forked it (the zygote) kills every task left in them and removes them
+  (`end_sandbox_cgroups`);
+- ``"mount_namespace"``: no mount namespace, hence none of the read-only mounts, scratch tmpfs,
+  hidden paths and fresh /proc;
 - ``"landlock"``, ``"seccomp"``, ``"cgroups"`` (both the pids and the memory cgroup).
-A disabled layer is reported inactive with the detail `DISABLED_DETAIL`; an unknown name raises
-ValueError when the spec is built. Grading never sets it.
+A layer disabled by name is reported inactive with the detail `DISABLED_DETAIL` (a layer that
+needs it, with the reason); an unknown name raises ValueError when the spec is built. Grading
+never sets it.
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ HIDDEN_PATHS = "hidden paths"
 FRESH_PROC = "fresh /proc"
 RLIMITS = "rlimits"
 NO_NEW_PRIVS = "no-new-privs"
+UNPRIVILEGED_USER = "unprivileged user"
 CAPABILITIES = "capabilities"
 LANDLOCK = "landlock"
 SECCOMP = "seccomp"
@@ -51,14 +61,18 @@ _NAMESPACE_LAYERS = (NAMESPACES, PID_NAMESPACE)
 _MOUNT_LAYERS = (MOUNT_NAMESPACE, READ_ONLY_MOUNTS, SCRATCH_TMPFS, HIDDEN_PATHS, FRESH_PROC)
 _CGROUP_LAYERS = (PIDS_CGROUP, MEMORY_CGROUP)
 ALL_LAYERS = (NAMESPACES, PID_NAMESPACE, PIDS_CGROUP, MEMORY_CGROUP, MOUNT_NAMESPACE, READ_ONLY_MOUNTS,
-              SCRATCH_TMPFS, HIDDEN_PATHS, FRESH_PROC, RLIMITS, NO_NEW_PRIVS, CAPABILITIES, LANDLOCK, SECCOMP)
+              SCRATCH_TMPFS, HIDDEN_PATHS, FRESH_PROC, RLIMITS, NO_NEW_PRIVS, UNPRIVILEGED_USER, CAPABILITIES,
+              LANDLOCK, SECCOMP)
 
 # Names accepted by SandboxSpec.disabled_layers (test-only).
 DISABLE_USER_NAMESPACE = "user_namespace"
+DISABLE_PID_NAMESPACE = "pid_namespace"
+DISABLE_MOUNT_NAMESPACE = "mount_namespace"
 DISABLE_LANDLOCK = "landlock"
 DISABLE_SECCOMP = "seccomp"
 DISABLE_CGROUPS = "cgroups"
-DISABLEABLE = (DISABLE_USER_NAMESPACE, DISABLE_LANDLOCK, DISABLE_SECCOMP, DISABLE_CGROUPS)
+DISABLEABLE = (DISABLE_USER_NAMESPACE, DISABLE_PID_NAMESPACE, DISABLE_MOUNT_NAMESPACE, DISABLE_LANDLOCK,
+               DISABLE_SECCOMP, DISABLE_CGROUPS)
 DISABLED_DETAIL = "disabled by the test-only switch"
 
 
