@@ -34,6 +34,7 @@ from .sandbox.isolation import DISABLEABLE
 from .sandbox.launcher import acquire_launcher, release_launcher
 from .sandbox.limits import Limits
 from .sandbox.runner import SandboxFault, SubmissionRunner, worker_spec
+from .sandbox.slots import SubmissionFiles
 from .submissions import read_submission
 
 DISABLED_LAYERS_VARIABLE = "GRADER_TEST_DISABLE_LAYERS"
@@ -54,7 +55,8 @@ class Grader:
                                  total_timeout=self.rubric.defaults.total_timeout)
             self._disabled_layers = disabled_layers()
             self._launcher.prepare(self._spec())
-            self._reference = Reference(self.rubric)
+            # A public rubric has no reference: checks that need it are graded after submission.
+            self._reference = Reference(self.rubric) if self.rubric.reference is not None else None
         except BaseException:
             self._release()
             raise
@@ -86,6 +88,11 @@ class Grader:
         path = Path(submission)
         files = read_submission(path, () if course_file else self.hidden_paths, entry,
                                 [*self.rubric.functions, *self.rubric.constants])
+        return self.grade_files(files, str(path))
+
+    def grade_files(self, files: SubmissionFiles, name: str) -> Outcome:
+        """Grade a submission already read (by :func:`grader.submissions.read_submission`, or sent by a batch
+        client as bytes); ``name`` labels it in the report. Same outcomes as :meth:`grade`."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("this Grader is closed")
@@ -93,9 +100,9 @@ class Grader:
                                       hidden_paths=[str(p) for p in self.hidden_paths],
                                       disabled_layers=self._disabled_layers)
             try:
-                return grade(self.rubric, self._reference, runner, str(path))
+                return grade(self.rubric, self._reference, runner, name)
             except SandboxFault as fault:
-                return CouldNotGrade(str(path), str(self.rubric.path), f"could not grade: {fault}", "sandbox")
+                return CouldNotGrade(name, str(self.rubric.path), f"could not grade: {fault}", "sandbox")
             finally:
                 runner.close()
 
@@ -115,7 +122,10 @@ def _release_resources(launcher, reference: Reference | None) -> None:
 
 def hidden_paths(rubric: Rubric) -> tuple[Path, ...]:
     """Folders the student's process must not see: the rubric's and the reference's."""
-    return tuple(sorted({rubric.path.resolve().parent, rubric.reference.resolve().parent}))
+    folders = {rubric.path.resolve().parent}
+    if rubric.reference is not None:
+        folders.add(rubric.reference.resolve().parent)
+    return tuple(sorted(folders))
 
 
 def disabled_layers() -> tuple[str, ...]:

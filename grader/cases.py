@@ -49,6 +49,14 @@ def random_case(rubric: Rubric, function: Function, k: int) -> Case:
     return Case(f"random #{k + 1}", args, dims, k)
 
 
+def redrawn(rubric: Rubric, function: Function, case: Case, names: set[str], k: int) -> Case:
+    """``case`` with the parameters ``names`` drawn anew (same dimensions, same draws; seeded by ``k``)."""
+    rng = np.random.default_rng([rubric.seed, zlib.crc32(f"redrawn:{function.name}".encode()), k])
+    args = {p.name: (_draw_param(rng, p, case.dims) if p.name in names else case.args[p.name])
+            for p in function.params}
+    return Case(f"{case.label} (redrawn)", args, case.dims, case.index)
+
+
 def random_cases(rubric: Rubric, function: Function, count: int) -> list[Case]:
     return [random_case(rubric, function, k) for k in range(count)]
 

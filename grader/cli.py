@@ -23,7 +23,7 @@ from .commands import say
 from .exit_codes import ExitCode
 from .testpoint import reached
 
-SUBCOMMANDS = ("check", "doctor", "stub")
+SUBCOMMANDS = ("batch", "check", "doctor", "override", "stub")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 

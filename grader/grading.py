@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from dataclasses import replace
 
 from .cases import random_case
 from .checks.claims import plan_claim
 from .checks.values import CaseVerdict, judge, summarize, uses
 from .results import CheckResult, GradeResult, PartResult, QuestionResult
-from .rubric.model import CallTarget, CheckedPart, ClaimPart, Function, Part, Rubric
+from .rubric.model import CallTarget, Check, CheckedPart, ClaimPart, Function, Part, ReferenceCheck, Rubric
 from .sandbox.runner import StudentError, SubmissionRunner
 from .session import Session
 from .reference import Reference
@@ -22,8 +23,11 @@ from .reference import Reference
 PartKey = tuple[str, str]  # (question id, part id)
 
 
-def grade(rubric: Rubric, reference: Reference, runner: SubmissionRunner, submission: str) -> GradeResult:
+def grade(rubric: Rubric, reference: Reference | None, runner: SubmissionRunner, submission: str) -> GradeResult:
     """Grade the submission behind ``runner`` against ``rubric``; ``submission`` names it in the report.
+
+    Without a ``reference`` (a public rubric), checks that need it are not run: their share of each
+    part's points is ``pending``, graded after submission.
 
     Raises ``SandboxFault`` when the sandbox cannot run it (a fault of the machine, not a grade).
     """
@@ -47,6 +51,7 @@ def grade(rubric: Rubric, reference: Reference, runner: SubmissionRunner, submis
         execution_time=time.monotonic() - started,
         warnings=_sandbox_warnings(runner),
         layers=tuple((layer.name, layer.active) for layer in runner.layers),
+        after_submission=rubric.after_submission,
     )
 
 
@@ -57,7 +62,7 @@ def _judge_all(rubric: Rubric, session: Session) -> dict[PartKey, list[CheckResu
         for item in session.observe_function(function, parts):
             part, observation = item.part, item.observation
             for index, check in enumerate(part.checks):
-                if uses(check, observation.case):
+                if uses(check, observation.case) and not _deferred(check, session):
                     verdicts[(keys[id(part)], index)].append(judge(check, part, observation, rubric))
     checks: dict[PartKey, list[CheckResult]] = {}
     for question, part in rubric.parts():
@@ -69,8 +74,19 @@ def _judge_all(rubric: Rubric, session: Session) -> dict[PartKey, list[CheckResu
             observation = session.observe_constant(part)
             for index, check in enumerate(part.checks):
                 verdicts[(key, index)].append(judge(check, part, observation, rubric))
-        checks[key] = [summarize(check, verdicts[(key, index)]) for index, check in enumerate(part.checks)]
+        checks[key] = [_after_submission(check) if _deferred(check, session)
+                       else summarize(check, verdicts[(key, index)]) for index, check in enumerate(part.checks)]
     return checks
+
+
+def _deferred(check: Check, session: Session) -> bool:
+    """A check this run cannot make: a comparison with the reference, graded without one."""
+    return session.reference is None and isinstance(check, ReferenceCheck)
+
+
+def _after_submission(check: Check) -> CheckResult:
+    return CheckResult("reference", 0.0, check.weight, "graded after submission (compared with the course's "
+                       "reference implementation)", deferred=True)
 
 
 def _warm_up(rubric: Rubric) -> None:
@@ -96,10 +112,22 @@ def _questions(rubric: Rubric, checks: dict[PartKey, list[CheckResult]]) -> tupl
 
 
 def _part_result(rubric: Rubric, question_id: str, part: Part, checks: list[CheckResult]) -> PartResult:
+    """The part's score; the share that deferred checks could still earn is ``pending``, not in its points."""
+    lowest = part_fraction(checks)  # a deferred check counts as not (yet) passed
+    highest = part_fraction([replace(c, score=1.0) if c.deferred else c for c in checks])
+    pending = round(part.points * (highest - lowest), 6)
+    return PartResult(question_id, part.id, part.title, round(part.points - pending, 6),
+                      round(part.points * lowest, 6), tuple(checks), part.visibility, _upstream_notes(rubric, part),
+                      pending)
+
+
+def part_fraction(checks: list[CheckResult]) -> float:
+    """The share of a part's points its checks earn: their weighted mean, and nothing when a gate
+    (a check of weight 0, such as a shape check by default) fails."""
+    if any(c.weight == 0 and not c.passed for c in checks):
+        return 0.0
     total_weight = sum(c.weight for c in checks) or 1.0
-    fraction = sum(c.score * c.weight for c in checks) / total_weight
-    return PartResult(question_id, part.id, part.title, part.points, round(part.points * fraction, 6), tuple(checks),
-                      part.visibility, _upstream_notes(rubric, part))
+    return sum(c.score * c.weight for c in checks) / total_weight
 
 
 def _upstream_notes(rubric: Rubric, part: Part) -> tuple[str, ...]:

@@ -69,6 +69,12 @@ class Reference:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    def call_many(self, function: str, calls: Sequence[Sequence[Any]]) -> list[Any]:
+        """The raw return values of ``function`` on positional argument lists (not cached)."""
+        self.check()
+        outcomes = self._runner.call_many(function, calls)
+        return [self._value(outcome, f"{function}() on a claim's trial") for outcome in outcomes]
+
     def outputs(self, function: str, cases: Sequence[Case], params: Sequence[str]) -> list[Any]:
         """The raw return values of ``function`` on ``cases`` (arguments in ``params`` order)."""
         answers = {c.label: self._cache[(function, c.label)] for c in cases if (function, c.label) in self._cache}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 RESULT_FORMAT = "grader.result/1"
 
@@ -39,6 +39,7 @@ class CheckResult:
     summary: str
     details: tuple[str, ...] = ()
     finding: Finding | None = None
+    deferred: bool = False  # not run here (it needs the reference): graded after submission
 
     @property
     def passed(self) -> bool:
@@ -81,6 +82,7 @@ class PartResult:
     checks: tuple[CheckResult, ...]
     visibility: str = "visible"
     notes: tuple[str, ...] = ()  # context for a lost point, e.g. which inputs were given as correct
+    pending: float = 0.0  # points of checks not run here (graded after submission); not in ``points``
 
     @property
     def name(self) -> str:
@@ -88,6 +90,9 @@ class PartResult:
 
     @property
     def status(self) -> str:
+        """``passed``, ``partial`` or ``failed``; ``pending`` when every point is graded after submission."""
+        if self.pending > 0 and self.points <= 0:
+            return "pending"
         if self.score >= self.points:
             return "passed"
         return "partial" if self.score > 0 else "failed"
@@ -102,7 +107,7 @@ class PartResult:
         lines: list[Reason] = []
         seen: set[Reason] = set()
         for check in self.checks:
-            if check.passed:
+            if check.passed or check.deferred:
                 continue
             lines.append(Reason(ReasonKind.SUMMARY, f"{check.kind}: {check.summary}"))
             extra = [Reason(ReasonKind.DETAIL, d) for d in check.details]
@@ -146,6 +151,7 @@ class GradeResult:
     execution_time: float = 0.0
     warnings: tuple[str, ...] = ()
     layers: tuple[tuple[str, bool], ...] = ()  # the sandbox layers and whether each was in force
+    after_submission: tuple[str, ...] = ()  # parts ("question/part") a public rubric leaves to the course
 
     @property
     def score(self) -> float:
@@ -154,6 +160,11 @@ class GradeResult:
     @property
     def max_score(self) -> float:
         return sum(q.points for q in self.questions)
+
+    @property
+    def pending(self) -> float:
+        """Points of checks this run could not make (no reference): graded after submission."""
+        return sum(p.pending for p in self.parts())
 
     def parts(self) -> list[PartResult]:
         return [p for q in self.questions for p in q.parts]
@@ -206,6 +217,7 @@ def _outcome(raw: Mapping[str, Any]) -> Outcome:
     fields["questions"] = tuple(_question(q) for q in fields["questions"])
     fields["warnings"] = tuple(fields.get("warnings", ()))
     fields["layers"] = tuple((str(name), bool(active)) for name, active in fields.get("layers", ()))
+    fields["after_submission"] = tuple(str(name) for name in fields.get("after_submission", ()))
     return GradeResult(**fields)
 
 
@@ -221,3 +233,94 @@ def _part(raw: Mapping[str, Any]) -> PartResult:
 def _check(raw: Mapping[str, Any]) -> CheckResult:
     finding = Finding(**raw["finding"]) if raw.get("finding") else None
     return CheckResult(**dict(raw, details=tuple(raw.get("details", ())), finding=finding))
+
+
+# -- grade check: a course repo's self-test ------------------------------------------
+
+CHECK_FORMAT = "grader.check/1"
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """Something ``grade check`` found in a rubric or its samples, located to a file, a line and a key."""
+
+    rule: str  # a stable name, e.g. "undeclared-sample", "unused-dimension"
+    severity: Severity  # an error fails the check; a warning is reported
+    message: str
+    file: str
+    line: int | None = None
+    key_path: str = ""  # e.g. "questions[2].parts[0]"
+
+    def __str__(self) -> str:
+        location = f"{self.file}:{self.line}" if self.line else self.file
+        key = f" {self.key_path}:" if self.key_path else ""
+        return f"{location}:{key} {self.message} [{self.rule}]"
+
+
+@dataclass(frozen=True)
+class SampleCheck:
+    """The reference or one sample, graded by ``grade check``, and every way it differs from what is declared."""
+
+    name: str  # "(reference)", or the sample's name in expected.yaml
+    file: str
+    score: float = 0.0
+    max_score: float = 0.0
+    mismatches: tuple[str, ...] = ()
+    could_not_grade: str = ""  # a fault of ours: why there is no score
+    line: int | None = None  # the sample's line in expected.yaml
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and not self.could_not_grade
+
+
+@dataclass(frozen=True)
+class RubricCheck:
+    """One rubric's self-test: whether it loads, its graded reference and samples, and the lint findings."""
+
+    name: str
+    file: str
+    title: str = ""
+    samples: tuple[SampleCheck, ...] = ()
+    findings: tuple[LintFinding, ...] = ()
+    error: str = ""  # the rubric or its reference cannot be used: why (each line one error)
+    public: bool = False  # a published rubric: no reference, no samples
+
+    @property
+    def errors(self) -> tuple[LintFinding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[LintFinding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.errors and all(s.ok for s in self.samples)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Everything ``grade check`` found, for every rubric it was given."""
+
+    rubrics: tuple[RubricCheck, ...]
+    strict: bool = False  # missing samples and expectations were errors, not warnings
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rubrics)
+
+    def samples(self) -> list[SampleCheck]:
+        return [s for r in self.rubrics for s in r.samples]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": CHECK_FORMAT, "ok": self.ok, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """Where something is in a file, for annotations: the file as its reader names it, a 1-based line."""
+
+    file: str
+    line: int | None = None

@@ -36,9 +36,11 @@ class PartObservation:
 
 
 class Session:
-    """One submission's student answers, read against the reference, function by function."""
+    """One submission's student answers, read against the reference, function by function.
 
-    def __init__(self, rubric: Rubric, reference: Reference, runner: SubmissionRunner) -> None:
+    Without a reference (a public rubric) the expected values are None: checks that need them are not run."""
+
+    def __init__(self, rubric: Rubric, reference: Reference | None, runner: SubmissionRunner) -> None:
         self.rubric = rubric
         self.reference = reference
         self.runner = runner
@@ -48,9 +50,10 @@ class Session:
         plans = {id(part): case_plan(part) for part in parts}
         mistakes = list(dict.fromkeys(m.function for part in parts for m in part.mistakes))
         for chunk in _chunks(self._cases(function, list(plans.values()))):
-            answers = self.reference.submit([function.name, *mistakes], chunk, function.param_names)
+            answers = self.reference.submit([function.name, *mistakes], chunk, function.param_names) \
+                if self.reference is not None else None
             student = self.runner.call_many(function.name, [[c.args[p] for p in function.param_names] for c in chunk])
-            expected, *mutant_values = answers.result()
+            expected, *mutant_values = answers.result() if answers is not None else [[None] * len(chunk)]
             mutants = dict(zip(mistakes, mutant_values))
             for k, case in enumerate(chunk):
                 for part in parts:
@@ -61,14 +64,28 @@ class Session:
 
     def observe_constant(self, part: CheckedPart) -> Observation:
         target = part.target
-        return self._observe(part, None, self.runner.constant(target.name), self.reference.constant(target.name), {})
+        expected = self.reference.constant(target.name) if self.reference is not None else None
+        return self._observe(part, None, self.runner.constant(target.name), expected, {})
 
     def run_plan(self, plan: ClaimPlan) -> CheckResult:
-        """Run a claim's calls in the sandbox, round by round, and return its verdict."""
+        """Run a claim's calls round by round (the student's in the sandbox, the reference's in its
+        process) and return its verdict."""
         try:
             request = next(plan)
             while True:
-                request = plan.send(self.runner.call_many(request.function.name, request.positional()))
+                if request.reference and self.reference is None and request.optional:
+                    request = plan.send(None)  # a public rubric: the claim goes on without the answers
+                    continue
+                if request.reference and self.reference is None:  # a public rubric: no answers here
+                    plan.close()
+                    return CheckResult("reference", 0.0, 1.0, "graded after submission (compared with the course's "
+                                       "reference implementation)", deferred=True)
+                if request.reference:
+                    values = self.reference.call_many(request.function.name, request.positional())
+                    outcomes = [CallOutcome(value=v) for v in values]
+                else:
+                    outcomes = self.runner.call_many(request.function.name, request.positional())
+                request = plan.send(outcomes)
         except StopIteration as done:
             return done.value
 
@@ -96,7 +113,10 @@ class Session:
                         for m in part.mistakes)
         return Observation(case, student_value, expected, student_whole, expected_whole, mutants)
 
-    def _expected(self, raw, function: Function | None, target: Target, case: Case | None, name: str) -> np.ndarray:
+    def _expected(self, raw, function: Function | None, target: Target, case: Case | None,
+                  name: str) -> np.ndarray | None:
+        if self.reference is None:
+            return None
         answer = select_output(raw, function, target)
         if answer.value is None:
             where = case.label if case else None

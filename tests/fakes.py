@@ -123,6 +123,11 @@ class FakeReference:
         return [over_the_wire(self.functions[function](*_as_worker_args([c.args[p] for p in params])))
                 for c in cases]
 
+    def call_many(self, function: str, calls: Sequence[Sequence[Any]]) -> list[Any]:
+        if function not in self.functions:
+            raise self.fail(f"the reference defines no '{function}'")
+        return [over_the_wire(self.functions[function](*_as_worker_args(list(args)))) for args in calls]
+
     def constant(self, name: str) -> Any:
         if name not in self.constants:
             raise self.fail(f"the reference defines no '{name}'")

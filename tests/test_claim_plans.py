@@ -77,16 +77,20 @@ def claim_part(rubric, part_id):
 
 
 def drive(rubric, part_id, functions):
-    """Run a claim's plan by hand: answer each yielded round with the fake runner; return (verdict, rounds)."""
+    """Run a claim's plan by hand: answer each yielded round with the fake runner (the student's functions,
+    or the correct ones for the reference's rounds); return (verdict, the student's rounds)."""
     plan = plan_claim(claim_part(rubric, part_id), rubric)
     runner = FakeRunner({**CORRECT, **functions})
+    reference = FakeRunner(CORRECT)
     rounds: list[Calls] = []
     try:
         request = next(plan)
         while True:
             assert isinstance(request, Calls)
-            rounds.append(request)
-            request = plan.send(runner.call_many(request.function.name, request.positional()))
+            if not request.reference:
+                rounds.append(request)
+            answerer = reference if request.reference else runner
+            request = plan.send(answerer.call_many(request.function.name, request.positional()))
     except StopIteration as done:
         verdict = done.value
     assert isinstance(verdict, CheckResult)
@@ -100,12 +104,13 @@ def test_symmetry_holds_for_a_correct_update(rubric):
     verdict, rounds = drive(rubric, "sym", {})
     assert (verdict.kind, verdict.score) == ("symmetry", 1.0)
     assert verdict.summary == "holds on 5 seeded trial(s), and breaks with random initialisation"
-    # three steps, each one round of the 5 constant trials and their 5 random controls
-    assert [(r.function.name, len(r.args)) for r in rounds] == [("step", 10)] * 3
+    # three steps, each one round of the 5 constant trials, their 5 random controls and the 5 constant trials
+    # with the other inputs drawn anew (the outputs must depend on them)
+    assert [(r.function.name, len(r.args)) for r in rounds] == [("step", 15)] * 3
     first = rounds[0].args
-    for trial in first[:5]:
+    for trial in first[:5] + first[10:]:
         assert len(np.unique(trial["V"])) == 1 and len(np.unique(trial["W"])) == 1
-    assert all(len(np.unique(control["V"])) > 1 for control in first[5:])
+    assert all(len(np.unique(control["V"])) > 1 for control in first[5:10])
 
 
 def test_carried_outputs_are_fed_back(rubric):
@@ -202,7 +207,8 @@ def test_gradient_shapes(rubric):
 
 def test_the_session_runs_a_plan_round_by_round(rubric):
     runner = FakeRunner(CORRECT)
-    verdict = Session(rubric, FakeReference(), runner).run_plan(plan_claim(claim_part(rubric, "fd"), rubric))
+    reference = FakeReference(CORRECT)
+    verdict = Session(rubric, reference, runner).run_plan(plan_claim(claim_part(rubric, "fd"), rubric))
     assert verdict.score == 1.0
-    assert [name for name, _ in runner.batches] == ["grads", "loss"]
+    assert [name for name, _ in runner.batches] == ["grads", "loss"]  # the correct gradients came from the reference
     assert verdict == drive(rubric, "fd", {})[0]  # seeded: the same verdict every time

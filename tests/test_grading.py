@@ -35,7 +35,7 @@ questions:
     title: Forward
     parts:
       - {id: a, title: y = 2x, points: 2, call: double, case: handout,
-         checks: [{shape: [d]}, {value: [2, 4], weight: 3}, {reference: {random: 4}}],
+         checks: [{shape: [d], weight: 1}, {value: [2, 4], weight: 3}, {reference: {random: 4}}],
          mistakes: [{function: double_negated, message: "The sign is flipped."}]}
       - {id: count, title: COUNT, points: 1, constant: COUNT, checks: [{value: 7}]}
   - id: "2"
@@ -83,6 +83,45 @@ def test_check_weights_shape_the_part_score(rubric):
     assert part.checks[1].summary == "got [3., 6.], expected [2., 4.] (on the handout case)"
     assert part.diagnoses == ("scaled",)
     assert scores(result)["2/g"] == 3  # other parts are unaffected
+
+
+GATES = """
+title: Gates
+reference: ref.py
+seed: 5
+dimensions: {d: [2, 4]}
+interface:
+  functions:
+    double: {params: {x: {shape: [d]}}, returns: {y: {shape: [d]}}}
+cases:
+  zero: {x: [0, 0]}
+questions:
+  - id: "1"
+    title: Gates
+    parts:
+      - {id: shape, title: y = 2x, points: 2, call: double, checks: [{shape: [d]}, {reference: {random: 4}}]}
+      - {id: zero, title: "y(0) = 0", points: 1, call: double, case: zero,
+         checks: [{value: [0, 0]}, {reference: {random: 4}, weight: 0}]}
+"""
+
+
+@pytest.mark.parametrize("student, expected", [
+    (lambda x: 2 * x, {"1/shape": 2, "1/zero": 1}),
+    (lambda x: np.zeros_like(x), {"1/shape": 0, "1/zero": 0}),  # right shape, right at 0: nothing
+    (lambda x: 3 * x, {"1/shape": 0, "1/zero": 0}),
+])
+def test_a_shape_check_is_a_gate_and_a_weight_0_check_gates_the_part(make_rubric, student, expected):
+    rubric = make_rubric(GATES)
+    result = grade(rubric, FakeReference({"double": lambda x: 2 * x}), FakeRunner({"double": student}), "s.py")
+    assert scores(result) == expected
+    (shape,) = [p for p in result.parts() if p.name == "1/shape"]
+    assert shape.checks[0].weight == 0 and shape.checks[0].passed  # the shape passed, and earned nothing
+
+
+def test_a_part_made_only_of_gates_is_a_rubric_error(make_rubric):
+    with pytest.raises(RubricError, match="every check is a gate"):
+        make_rubric(GATES.replace("checks: [{shape: [d]}, {reference: {random: 4}}]",
+                                  "checks: [{shape: [d]}, {reference: {random: 4}, weight: 0}]"))
 
 
 def test_a_declared_mistake_is_reported_by_name(rubric):

@@ -598,7 +598,9 @@ def test_disabled_layer_reported_inactive(box, layers, switch):
     affected = set(_SWITCHED_OFF[switch]) | set(_ALSO_OFF.get(switch, ()))
     for name in affected:
         assert not status[name]["active"], status[name]
-    for name in set(iso.ALL_LAYERS) - affected:  # the others apply as usual
+    # a non-root worker without namespaces joins cgroups itself, where it may (delegation), unlike the probe
+    unsure = {iso.PIDS_CGROUP, iso.MEMORY_CGROUP} if switch == "user_namespace" and not ROOT else set()
+    for name in set(iso.ALL_LAYERS) - affected - unsure:  # the others apply as usual
         assert status[name]["active"] == layers[name].active, (name, status[name], layers[name])
     pid, hostname = report["result"]
     if switch == "pid_namespace" or (switch == "user_namespace" and not ROOT):  # not PID 1

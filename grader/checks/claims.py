@@ -24,8 +24,9 @@ from typing import Any, Generator, Mapping, Sequence
 import numpy as np
 
 from ..answers import select_output
-from ..cases import Case, random_case
+from ..cases import Case, random_case, redrawn
 from ..results import CheckResult
+from ..rubric.errors import RubricError
 from ..rubric.model import (CallTarget, ClaimPart, Function, GradientCheckClaim, GradientShapesClaim, Rubric,
                             SymmetryClaim)
 from ..sandbox.runner import CallOutcome
@@ -36,10 +37,13 @@ _MAX_ENTRIES = 24  # finite-difference entries per parameter and trial
 
 @dataclass(frozen=True)
 class Calls:
-    """What a claim asks for next: ``function`` called once per argument mapping, in order."""
+    """What a claim asks for next: ``function`` called once per argument mapping, in order, in the
+    student's submission or (``reference=True``) in the course's reference implementation."""
 
     function: Function
     args: tuple[Mapping[str, np.ndarray], ...]
+    reference: bool = False
+    optional: bool = False  # a reference call the claim can do without (a public rubric answers None)
 
     def positional(self) -> list[list[np.ndarray]]:
         return [[a[p] for p in self.function.param_names] for a in self.args]
@@ -161,7 +165,10 @@ def _symmetry(claim: SymmetryClaim, part: ClaimPart, rubric: Rubric) -> Generato
         values.append(value)
         starts.append({p: (np.full_like(a, value) if p in claim.constant else a) for p, a in case.args.items()})
     controls = [c.args for c in cases] if claim.equal else []
-    runs = yield from _run_steps(function, starts + controls, claim.steps, claim.carry)
+    free = {p.name for p in function.params} - set(claim.constant) - set(claim.carry)
+    moved = [dict(start, **{p: redrawn(rubric, function, case, free, trial).args[p] for p in free})
+             for trial, (case, start) in enumerate(zip(cases, starts))] if free else []
+    runs = yield from _run_steps(function, starts + controls + moved, claim.steps, claim.carry)
     for trial, value in enumerate(values):
         outputs = _succeeded(runs[trial])
         for output, axis in claim.equal.items():
@@ -184,7 +191,23 @@ def _symmetry(claim: SymmetryClaim, part: ClaimPart, rubric: Rubric) -> Generato
                 raise ClaimFailure(
                     f"with random initialisation {_axis_words(output, axis)} are identical too{after}: "
                     "the symmetry must come from the constant initialisation, not from your code")
+    _require_dependence(function, free, runs[:len(values)], runs[len(values) + len(controls):], claim)
     return f"holds on {claim.trials} seeded trial(s), and breaks with random initialisation"
+
+
+def _require_dependence(function: Function, free: set[str], runs: list, moved: list, claim: SymmetryClaim) -> None:
+    """Refuse trivial evidence: outputs that stay the same whatever the inputs not held constant
+    (a function returning zeros, or one of its arguments, satisfies any symmetry)."""
+    if not moved:
+        return
+    watched = list(dict.fromkeys([*claim.equal, *claim.differ, *claim.carry.values()]))
+    for base, other in zip(runs, moved):
+        if isinstance(base, _Failed) or isinstance(other, _Failed):
+            return  # the failure itself is reported by the checks that follow
+        if any(base[o].shape != other[o].shape or not np.array_equal(base[o], other[o]) for o in watched):
+            return
+    raise ClaimFailure(f"{function.name}() gives the same {', '.join(watched)} whatever {', '.join(sorted(free))} "
+                       "are: it does not compute them from its inputs, so the symmetry it shows proves nothing")
 
 
 def _succeeded(result: dict | _Failed) -> dict:
@@ -197,11 +220,17 @@ def _succeeded(result: dict | _Failed) -> dict:
 
 
 def _gradients(claim: GradientCheckClaim, part: ClaimPart, rubric: Rubric) -> Generator[Calls, list[CallOutcome], str]:
+    """The student's gradients against finite differences of the student's own loss, read with the correct
+    gradients at hand: a right backward pass passes even when the loss is wrong (that mistake is charged
+    where the loss is graded), and a loss that does not move proves nothing."""
     loss_fn = rubric.functions[claim.loss_call]
     grad_fn = rubric.functions[claim.gradient_call]
     rng = np.random.default_rng([rubric.seed, zlib.crc32(f"gradient_check:{part.id}".encode())])
     trials = [dict(_trial_case(rubric, grad_fn, "gradient_check", t).args) for t in range(claim.trials)]
     gradients = yield Calls(grad_fn, tuple(trials))
+    correct = yield Calls(grad_fn, tuple(trials), reference=True, optional=True)
+    if correct is None:  # a public rubric: no correct gradients here, only the student's own loss
+        correct = [None] * len(trials)
     probes = [{param: _sample_indices(rng, args[param].shape) for param in claim.outputs} for args in trials]
     moved = [_moved(args, param, index, sign * claim.eps)
              for args, indices in zip(trials, probes) for param in claim.outputs
@@ -215,23 +244,79 @@ def _gradients(claim: GradientCheckClaim, part: ClaimPart, rubric: Rubric) -> Ge
                                "a loss is a number")
         return float(value.reshape(()))
 
-    checked = 0
-    for trial, (args, outcome) in enumerate(zip(trials, gradients)):
+    checked, loss_differs = 0, False
+    still = set(claim.outputs) if correct[0] is None else set()  # parameters the loss has not moved with yet
+    for trial, (args, outcome, truth) in enumerate(zip(trials, gradients, correct)):
         raw = _raw(outcome)
         for param, output in claim.outputs.items():
             gradient = _output(raw, grad_fn, output)
             if gradient.shape != args[param].shape:
                 raise ClaimFailure(f"∂ℓ/∂{param} ({grad_fn.name}() output '{output}') has shape {gradient.shape}; "
                                    f"{param} has shape {args[param].shape}")
-            for index in probes[trial][param]:
-                numeric = (loss() - loss()) / (2 * claim.eps)
-                if not claim.tolerance.within(np.float64(gradient[index]), np.float64(numeric)):
+            expected = _reference_output(truth, grad_fn, output, rubric) if truth is not None else None
+            entries = [(index, float(gradient[index]), (loss() - loss()) / (2 * claim.eps),
+                        float(expected[index]) if expected is not None else None)
+                       for index in probes[trial][param]]
+            if expected is None:
+                _agree_with_own_loss(claim, loss_fn, param, trial, entries)
+                if _moves(claim, entries):
+                    still.discard(param)
+                continue
+            checked += len(entries)
+            if all(claim.tolerance.within(np.float64(g), np.float64(t)) for _, g, _, t in entries):
+                loss_differs |= not all(claim.tolerance.within(np.float64(g), np.float64(n)) for _, g, n, _ in entries)
+                continue  # the backward pass is right for this parameter
+            for index, g, n, _ in entries:
+                if not claim.tolerance.within(np.float64(g), np.float64(n)):
                     raise ClaimFailure(
-                        f"∂ℓ/∂{param}{list(index)} is {gradient[index]:.6g} but finite differences of your own "
-                        f"{loss_fn.name}() give {numeric:.6g} (trial {trial + 1})\n"
+                        f"∂ℓ/∂{param}{list(index)} is {g:.6g} but finite differences of your own "
+                        f"{loss_fn.name}() give {n:.6g} (trial {trial + 1})\n"
                         f"the backward pass does not match the forward pass: check this entry's chain of factors")
-                checked += 1
-    return f"agrees with finite differences of {loss_fn.name}() on {checked} entries"
+            _require_movement(claim, loss_fn, param, trial, entries)
+    if still:  # on every trial: agreeing with a loss that does not move proves nothing
+        raise ClaimFailure(f"your {loss_fn.name}() does not change when {sorted(still)[0]} changes (finite "
+                           f"differences are 0 on all {claim.trials} trial(s)), so agreeing with it proves nothing")
+    summary = f"agrees with finite differences of {loss_fn.name}() on {checked} entries"
+    if loss_differs:
+        summary += ("; your gradients are the correct ones although your loss is not: the loss is graded "
+                    "in its own part")
+    return summary
+
+
+def _agree_with_own_loss(claim: GradientCheckClaim, loss_fn: Function, param: str, trial: int,
+                         entries: list) -> None:
+    """Without the correct gradients (a public rubric): every probed entry agrees with finite differences."""
+    for index, g, n, _ in entries:
+        if not claim.tolerance.within(np.float64(g), np.float64(n)):
+            raise ClaimFailure(
+                f"∂ℓ/∂{param}{list(index)} is {g:.6g} but finite differences of your own "
+                f"{loss_fn.name}() give {n:.6g} (trial {trial + 1})\n"
+                f"the backward pass does not match the forward pass: check this entry's chain of factors")
+
+
+def _moves(claim: GradientCheckClaim, entries: list) -> bool:
+    """Whether the loss changed with any probed entry (the reference-free sign of a real loss)."""
+    return not all(claim.tolerance.within(np.float64(n), np.float64(0.0)) for _, _, n, _ in entries)
+
+
+def _require_movement(claim: GradientCheckClaim, loss_fn: Function, param: str, trial: int, entries: list) -> None:
+    """Refuse trivial agreement: a loss that does not move where the correct gradient is not zero."""
+    zero = np.float64(0.0)
+    moving = [(i, t) for i, _, n, t in entries if not claim.tolerance.within(zero, np.float64(t))]
+    if moving and all(claim.tolerance.within(np.float64(n), zero) for i, _, n, t in entries
+                      if not claim.tolerance.within(zero, np.float64(t))):
+        index, value = moving[0]
+        raise ClaimFailure(f"your {loss_fn.name}() does not change when {param} changes (finite differences are 0), "
+                           f"so agreeing with it proves nothing: ∂ℓ/∂{param}{list(index)} should be {value:.6g} "
+                           f"(trial {trial + 1})")
+
+
+def _reference_output(outcome: CallOutcome, function: Function, output: str, rubric: Rubric) -> np.ndarray:
+    target = CallTarget(function.name, output if len(function.returns) > 1 else None)
+    answer = select_output(outcome.value, function, target)
+    if answer.value is None:
+        raise RubricError(rubric.reference, None, (), f"{function.name}() in the reference: {answer.problem}")
+    return answer.value
 
 
 def _sample_indices(rng: np.random.Generator, shape: tuple[int, ...]) -> list[tuple[int, ...]]:

@@ -146,9 +146,9 @@ def _explain(part: CheckedPart, obs: Observation, student: np.ndarray | None, ex
 
     For an indexed target (one entry of a gradient) the whole arrays say more than one number does.
     """
-    if part.target.index and obs.student_whole.value is not None:
+    if part.target.index and obs.student_whole.value is not None and obs.expected_whole is not None:
         student, expected = obs.student_whole.value, obs.expected_whole
-    if student is None:
+    if student is None or expected is None:  # no expected value without a reference (a public rubric)
         return None
     for mistake, mutant in obs.mutants:
         if compare(student, mutant, tolerance).ok:

@@ -1,4 +1,10 @@
-"""Gradescope's ``results.json``: one test per rubric part."""
+"""Gradescope's ``results.json``: one test per rubric part.
+
+Each test keeps its part's ``visibility``: Gradescope itself hides a test from students
+until then. The top-level ``output``, which students always see, is written from the
+student's view (see :mod:`.audience`): it never mentions a withheld part. ``score`` is the
+whole grade, which Gradescope records for the course.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import json
 from typing import Any
 
 from ..results import GradeResult, PartResult
+from .audience import audience_view
 
 _SHOWN_STDOUT = 2000
 
@@ -53,7 +60,11 @@ def _passed_output(part: PartResult) -> str:
 
 
 def _overall_output(result: GradeResult) -> str:
-    lines = [f"{result.title}: {_number(result.score)} / {_number(result.max_score)}"]
+    view = audience_view(result)
+    shown = view.result
+    lines = [f"{result.title}: {_number(shown.score)} / {_number(shown.max_score)}"]
+    if view.withheld:
+        lines.append(f"Graded after submission: {', '.join(view.withheld)}")
     if result.problem:
         lines.append(result.problem)
     if result.stdout.strip():

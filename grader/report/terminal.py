@@ -12,8 +12,10 @@ from rich.text import Text
 
 from ..results import GradeResult, PartResult, QuestionResult, ReasonKind
 from ..text import inert, inert_line
+from .audience import Audience, View, audience_view
 
-_STATUS = {"passed": ("✓ passed", "green"), "partial": ("◐ partial", "yellow"), "failed": ("✗ failed", "red")}
+_STATUS = {"passed": ("✓ passed", "green"), "partial": ("◐ partial", "yellow"), "failed": ("✗ failed", "red"),
+           "pending": ("… after submission", "dim")}
 
 
 class _Console(Console):
@@ -28,28 +30,34 @@ def make_console(file: TextIO | None = None) -> Console:
     return _Console(file=file, highlight=False)
 
 
-def render_plain(result: GradeResult) -> str:
+def render_plain(result: GradeResult, audience: Audience = Audience.STUDENT) -> str:
     """The report as plain text (no colour), as written to a file."""
     stream = io.StringIO()
-    render(result, make_console(stream))
+    render(result, make_console(stream), audience)
     return stream.getvalue()
 
 
-def render(result: GradeResult, console: Console) -> None:
-    console.print(_header(result))
+def render(result: GradeResult, console: Console, audience: Audience = Audience.STUDENT) -> None:
+    """The report of what ``audience`` may see of ``result`` (see :mod:`.audience`)."""
+    view = audience_view(result, audience)
+    result = view.result
+    console.print(_header(view))
     if result.problem:
-        console.print(Text(result.problem, style="bold red"))
+        console.print(Text(inert(result.problem), style="bold red"))
     for question in result.questions:
         console.print(_question_table(question))
         for part in question.parts:
-            if part.status != "passed" and not result.problem:
+            if part.status not in ("passed", "pending") and not result.problem:
                 console.print(_reasons(question, part))
+    if view.withheld:
+        console.print(Text(inert_line("graded after submission: " + ", ".join(view.withheld)), style="dim"))
     if result.stdout.strip():
-        console.print(Panel(Text(result.stdout.rstrip()), title="your program printed", title_align="left",
+        console.print(Panel(Text(inert(result.stdout.rstrip())), title="your program printed", title_align="left",
                             border_style="dim"))
 
 
-def _header(result: GradeResult) -> Panel:
+def _header(view: View) -> Panel:
+    result = view.result
     percent = 100 * result.score / result.max_score if result.max_score else 100.0
     style = "green" if result.score >= result.max_score else ("yellow" if result.score > 0 else "red")
     body = Table.grid(padding=(0, 2))
@@ -57,6 +65,10 @@ def _header(result: GradeResult) -> Panel:
     body.add_row("rubric", Text(inert_line(result.rubric)))
     body.add_row("score", Text(f"{_fmt(result.score)} / {_fmt(result.max_score)}  ({percent:.1f}%)",
                                style=f"bold {style}"))
+    if view.pending or view.withheld:
+        later = f"{_fmt(view.pending)} more point(s)" if view.pending else "more parts"
+        body.add_row("later", Text(f"{later} graded after submission (they need the course's answers)",
+                                   style="dim"))
     return Panel(body, title=Text(inert_line(result.title), style="bold"), title_align="left")
 
 
@@ -69,8 +81,10 @@ def _question_table(question: QuestionResult) -> Table:
     table.add_column("status", no_wrap=True)
     for part in question.parts:
         label, style = _STATUS[part.status]
-        table.add_row(Text(inert_line(part.part_id)), Text(inert_line(part.title)),
-                      f"{_fmt(part.score)} / {_fmt(part.points)}",
+        points = f"{_fmt(part.score)} / {_fmt(part.points)}" if part.status != "pending" else "–"
+        if part.pending and part.status != "pending":
+            points += f" (+{_fmt(part.pending)} later)"
+        table.add_row(Text(inert_line(part.part_id)), Text(inert_line(part.title)), points,
                       Text(label, style=style))
     return table
 

@@ -34,6 +34,7 @@ from .model import (
     infer_dims,
 )
 from . import cache
+from .public import public_problems
 from .yaml_source import YamlSource, parse_yaml, read_text
 
 
@@ -99,8 +100,10 @@ class _Builder:
         constants = {name: attempt(self._constant, name, spec, dimensions)
                      for name, spec in interface.get("constants", {}).items()}
         cases = attempt(self._cases, doc.get("cases", {}), functions)
-        reference = attempt(self._reference, doc["reference"])
-        samples = attempt(self._samples, doc.get("samples"))
+        public = bool(doc.get("public", False))
+        problems.extend(self.fail(path, message) for path, message in public_problems(doc))
+        reference = attempt(self._reference, doc["reference"]) if "reference" in doc and not public else None
+        samples = attempt(self._samples, doc.get("samples")) if not public else None
         batch_dimension = attempt(self._batch_dimension, doc.get("batch_dimension"), dimensions)
         stop_if_wrong()
         parts = {(qi, pi): attempt(self._part, ("questions", qi, "parts", pi), p, defaults, dimensions, functions,
@@ -127,6 +130,8 @@ class _Builder:
             source=doc.get("source", ""),
             samples=samples,
             batch_dimension=batch_dimension,
+            public=public,
+            after_submission=tuple(doc.get("after_submission", ())),
         )
 
     def _constant(self, name: str, spec: Mapping[str, Any], dims: Mapping[str, Any]) -> ValueSpec:
@@ -208,7 +213,7 @@ class _Builder:
         return folder.resolve() if folder.is_dir() else None
 
     def _upstream_parts_exist(self, functions: Mapping[str, Function], questions: tuple[Question, ...]) -> None:
-        known = {f"{q.id}/{p.id}" for q in questions for p in q.parts}
+        known = {f"{q.id}/{p.id}" for q in questions for p in q.parts} | set(self.doc.get("after_submission", ()))
         for function in functions.values():
             for param in function.params:
                 if param.upstream is not None and param.upstream not in known:
@@ -250,6 +255,9 @@ class _Builder:
         if preactivation is not None and (not isinstance(target, CallTarget)
                                           or preactivation not in functions[target.function].param_names):
             raise self.fail(path + ("preactivation",), f"'{preactivation}' is not a parameter of the called function")
+        if checks and all(c.weight == 0 for c in checks):
+            raise self.fail(path + ("checks",), "every check is a gate (weight 0): give one a weight, or the part "
+                                                "can earn nothing")
         if isinstance(target, CallTarget) and not _runs_a_case(checks):
             raise self.fail(path + ("checks",), "these checks run no case of the function: add a value check on a "
                                                 "case, or a reference check with cases or random cases")
@@ -291,8 +299,8 @@ class _Builder:
     def _check(self, path, raw, target, default_case, tolerance, defaults, dims, functions, cases) -> Check:
         weight = float(raw.get("weight", 1.0))
         tol = Tolerance(raw.get("rtol", tolerance.rtol), raw.get("atol", tolerance.atol))
-        if "shape" in raw:
-            return ShapeCheck(self._shape(path + ("shape",), raw["shape"], dims), weight)
+        if "shape" in raw:  # a gate unless the rubric gives it a weight: a right shape alone earns nothing
+            return ShapeCheck(self._shape(path + ("shape",), raw["shape"], dims), float(raw.get("weight", 0.0)))
         if "value" in raw:
             if not _is_rectangular(raw["value"]):
                 raise self.fail(path + ("value",), "ragged list: every row must have the same length")

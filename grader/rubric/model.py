@@ -156,8 +156,11 @@ class Tolerance:
 
 @dataclass(frozen=True)
 class ShapeCheck:
+    """The exact shape on every case of the part: by default a gate (weight 0), which explains a wrong
+    shape but earns nothing by itself."""
+
     shape: Shape
-    weight: float = 1.0
+    weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -315,7 +318,7 @@ class Defaults:
 class Rubric:
     path: Path
     title: str
-    reference: Path
+    reference: Path | None  # None for a public rubric (``public: true``): graded without the answers
     seed: int
     defaults: Defaults
     dimensions: Mapping[str, tuple[int, int]]
@@ -327,6 +330,8 @@ class Rubric:
     source: str = ""
     samples: Path | None = None
     batch_dimension: str | None = None  # counts examples: lets the diagnosis spot sum vs mean
+    public: bool = False  # published for students by `grade publish`: no reference, mistakes or samples
+    after_submission: tuple[str, ...] = ()  # a public rubric's withheld parts ("question/part")
 
     @property
     def name(self) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from .limits import Limits
-from .tempdirs import run_folder
+from .tempdirs import enterable_by_the_unprivileged_user, run_folder
 from .config import WorkerConfig
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -73,8 +73,9 @@ class SubmissionFiles:
         """Copy the files into ``folder`` (the slot's code folder); OSError is a fault of the grading machine."""
         for name, data in self.files:
             target = folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
             target.write_bytes(data)
+            target.chmod(0o644)  # readable by the worker, also after it drops to an unprivileged user
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ class Slot:
     @classmethod
     def create(cls) -> "Slot":
         slot = cls(Path(tempfile.mkdtemp(prefix=SLOT_PREFIX, dir=run_folder())))
-        slot.code_dir.mkdir()
+        enterable_by_the_unprivileged_user(slot.folder)
+        slot.code_dir.mkdir(mode=0o755)
         slot.scratch_dir.mkdir()
         return slot
 

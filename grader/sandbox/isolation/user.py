@@ -188,9 +188,9 @@ def _switch_user(libc: ctypes.CDLL, scratch_dir: str, reachable: str, reroute: _
 def _not_switched(user_namespace: bool) -> LayerStatus:
     uid = os.geteuid()
     if uid == 0 and user_namespace:
-        return LayerStatus(UNPRIVILEGED_USER, True, "not switched: root inside the user namespace, without "
-                                                    "capabilities on the host (but host uid 0 for file ownership: "
-                                                    "Landlock and the read-only mounts confine it)")
+        return LayerStatus(UNPRIVILEGED_USER, True, "not switched: root of the user namespace, no capability on "
+                                                    "the host (host uid 0 for file ownership: Landlock and the "
+                                                    "read-only mounts confine it)")
     if uid == 0:
         return LayerStatus(UNPRIVILEGED_USER, False, "still root: setresuid unavailable on this platform")
     return LayerStatus(UNPRIVILEGED_USER, True, f"not switched: runs as uid {uid}, not root")
