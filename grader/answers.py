@@ -16,11 +16,23 @@ from .sandbox.protocol import Unsupported
 
 @dataclass(frozen=True)
 class Answer:
-    """The graded array, or why there is none (``problem``, plus traceback lines in ``details``)."""
+    """The graded array (float64), or why there is none (``problem``, plus traceback lines in ``details``).
+
+    ``dtype`` is what the student returned before the conversion: "float64", "float32", "int64",
+    "int" (a Python int)..., so that feedback can name a float32 or integer result."""
 
     value: np.ndarray | None
     problem: str = ""
     details: str = ""
+    dtype: str = "float64"
+
+    @property
+    def is_integer(self) -> bool:
+        return self.dtype.startswith(("int", "uint"))
+
+    @property
+    def is_low_precision(self) -> bool:
+        return self.dtype in ("float32", "float16")
 
 
 def select_output(raw: Any, function: Function | None, target: Target) -> Answer:
@@ -44,7 +56,42 @@ def select_output(raw: Any, function: Function | None, target: Target) -> Answer
         except IndexError:
             return Answer(None, f"{_where(function, target)} has shape {array.shape}: "
                                 f"it has no entry {list(target.index)}")
-    return Answer(array)
+    return Answer(array, dtype=dtype_of(value))
+
+
+_HINTS = (
+    (("only 0-dimensional arrays can be converted", "only length-1 arrays can be converted",
+      "only size-1 arrays can be converted"),
+     "hint: float() or int() of an array: numpy 2 converts only 0-d arrays. Take .item() or index it: "
+     "float(W @ z) where W @ z has shape (1,) is (W @ z).item() or (W @ z)[0]"),
+    (("operands could not be broadcast together",),
+     "hint: the shapes do not line up: print each operand's .shape; a (n,) vector and an (n, 1) column "
+     "broadcast to an (n, n) matrix"),
+    (("mismatch in its core dimension",),
+     "hint: the inner dimensions of @ differ: check the order of the operands, or a missing or extra transpose"),
+    (("only integers, slices", "arrays used as indices must be of integer"),
+     "hint: an index or a class label must be an integer: int(y), or an array of dtype int"),
+)
+
+
+def error_answer(message: str, details: str) -> Answer:
+    """An answer that failed, with a hint when the error is a known numpy trap."""
+    hints = [hint for patterns, hint in _HINTS if any(p in message for p in patterns)]
+    return Answer(None, message, "\n".join([details, *hints]).strip("\n"))
+
+
+def dtype_of(value: Any) -> str:
+    """The name of the number type the student returned (before the conversion to float64)."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.name
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, (tuple, list)) and value:
+        names = {dtype_of(v) for v in value}
+        return names.pop() if len(names) == 1 else "float64"
+    return "float64"
 
 
 def _as_sequence(value: Any, count: int) -> list | None:

@@ -43,7 +43,9 @@ DISABLED_LAYERS_VARIABLE = "GRADER_TEST_DISABLE_LAYERS"
 class Grader:
     """Grades submissions against one rubric; see the module docstring."""
 
-    def __init__(self, rubric: str | os.PathLike[str]) -> None:
+    def __init__(self, rubric: str | os.PathLike[str], *, hide: Sequence[str | os.PathLike[str]] = ()) -> None:
+        """``hide``: more files or folders to hide from every submission (a batch hides the class's
+        submissions and its output folder), besides the rubric's and the reference's folders."""
         self._launcher = acquire_launcher()  # before the rubric is read: see the module docstring
         self._lock = threading.Lock()
         self._closed = False
@@ -51,6 +53,7 @@ class Grader:
         try:
             self.rubric: Rubric = load_rubric(rubric)
             self.hidden_paths = hidden_paths(self.rubric)
+            self._sandbox_hidden = [str(p) for p in (*self.hidden_paths, *(Path(h).resolve() for h in hide))]
             self.limits = Limits(call_timeout=self.rubric.defaults.call_timeout,
                                  total_timeout=self.rubric.defaults.total_timeout)
             self._disabled_layers = disabled_layers()
@@ -97,7 +100,7 @@ class Grader:
             if self._closed:
                 raise RuntimeError("this Grader is closed")
             runner = SubmissionRunner(files, self._launcher, self.limits,
-                                      hidden_paths=[str(p) for p in self.hidden_paths],
+                                      hidden_paths=self._sandbox_hidden,
                                       disabled_layers=self._disabled_layers)
             try:
                 return grade(self.rubric, self._reference, runner, name)
@@ -107,7 +110,7 @@ class Grader:
                 runner.close()
 
     def _spec(self):
-        return worker_spec(self.limits, hidden_paths=[str(p) for p in self.hidden_paths],
+        return worker_spec(self.limits, hidden_paths=self._sandbox_hidden,
                            disabled_layers=self._disabled_layers)
 
     def _release(self) -> None:

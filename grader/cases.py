@@ -15,7 +15,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .rubric.model import Draw, Function, Param, Rubric, infer_dims
+from .rubric.model import Draw, Edge, Function, Param, Rubric, infer_dims
 
 _DISTINCT_TRIES = 200
 
@@ -24,20 +24,31 @@ _DISTINCT_TRIES = 200
 class Case:
     """One set of arguments for one function, with the dimensions it was drawn with."""
 
-    label: str  # "handout" or "random #3"
+    label: str  # "handout", "random #3" or "edge #2"
     args: Mapping[str, np.ndarray]
     dims: Mapping[str, int]
-    index: int = -1  # k of random case k (0-based); -1 for a named case
+    index: int = -1  # k of random case k (0-based); -1 for a named or an edge case
+    edge: int = -1  # k of edge case k (0-based); -1 otherwise
+    again: bool = False  # the same case called a second time, right after the first (state between calls)
+
+    @property
+    def title(self) -> str:
+        """How the feedback names it."""
+        return f"{self.label}, called again" if self.again else self.label
 
     @property
     def is_random(self) -> bool:
         return self.index >= 0
 
+    @property
+    def is_edge(self) -> bool:
+        return self.edge >= 0
+
 
 def named_case(rubric: Rubric, function: Function, name: str) -> Case:
     """The handout's case ``name`` restricted to ``function``'s parameters."""
     values = rubric.cases[name]
-    args = {p.name: np.array(values[p.name], dtype=np.float64) for p in function.params}
+    args = {p.name: np.array(values[p.name], dtype=_DTYPES[p.dtype]) for p in function.params}
     return Case(name, args, infer_dims(function, args))
 
 
@@ -57,6 +68,42 @@ def redrawn(rubric: Rubric, function: Function, case: Case, names: set[str], k: 
     return Case(f"{case.label} (redrawn)", args, case.dims, case.index)
 
 
+def edge_case(rubric: Rubric, function: Function, k: int) -> Case:
+    """Edge case number ``k`` (0-based): a fresh random draw pushed onto the function's declared edges
+    (some pre-activations exactly 0, or ties), so that a convention the handout states is exercised."""
+    rng = np.random.default_rng([rubric.seed, zlib.crc32(f"edge:{function.name}".encode()), k])
+    dims = _draw_dims(rng, _dimension_names(function), rubric.dimensions)
+    args = {p.name: _draw_param(rng, p, dims) for p in function.params}
+    for edge in function.edges:
+        _push(rng, edge, function, args)
+    return Case(f"edge #{k + 1}", args, dims, edge=k)
+
+
+def _push(rng: np.random.Generator, edge: Edge, function: Function, args: dict[str, np.ndarray]) -> None:
+    params = {p.name: p for p in function.params}
+    if edge.kind == "tie":
+        for name in edge.params:
+            flat = args[name].reshape(-1)
+            if flat.size >= 2:
+                chosen = rng.choice(flat.size, size=max(2, flat.size // 3), replace=False)
+                flat[chosen] = flat[chosen[0]]
+        return
+    if edge.along is None:
+        for name in edge.params:
+            flat = args[name].reshape(-1)
+            if flat.size:
+                flat[rng.choice(flat.size, size=max(1, flat.size // 3), replace=False)] = 0
+        return
+    size = next(dim for name in edge.params for dim, expr in zip(args[name].shape, params[name].shape.dims)
+                if expr.name == edge.along)
+    chosen = rng.choice(size, size=max(1, size // 3), replace=False)
+    for name in edge.params:
+        axis = [expr.name for expr in params[name].shape.dims].index(edge.along)
+        index = [slice(None)] * args[name].ndim
+        index[axis] = chosen
+        args[name][tuple(index)] = 0
+
+
 def random_cases(rubric: Rubric, function: Function, count: int) -> list[Case]:
     return [random_case(rubric, function, k) for k in range(count)]
 
@@ -65,6 +112,8 @@ def _dimension_names(function: Function) -> list[str]:
     names: set[str] = set()
     for spec in (*function.params, *function.returns):
         names |= spec.shape.names()
+    for param in function.params:
+        names |= param.draw.names()
     return sorted(names)
 
 
@@ -79,11 +128,14 @@ def _draw_dims(rng: np.random.Generator, names: list[str], ranges: Mapping[str, 
 
 def _draw_param(rng: np.random.Generator, param: Param, dims: Mapping[str, int]) -> np.ndarray:
     shape = param.shape.resolve(dims)
-    return _draw(rng, param.draw, shape)
+    return _draw(rng, param.draw, shape, dims).astype(_DTYPES[param.dtype])
 
 
-def _draw(rng: np.random.Generator, draw: Draw, shape: tuple[int, ...]) -> np.ndarray:
-    kind, args = draw.kind, draw.args
+_DTYPES = {"float": np.float64, "int": np.int64}
+
+
+def _draw(rng: np.random.Generator, draw: Draw, shape: tuple[int, ...], dims: Mapping[str, int]) -> np.ndarray:
+    kind, args = draw.kind, draw.resolve(dims)
     if kind == "normal":
         values = rng.normal(args[0], args[1], size=shape)
     elif kind == "uniform":

@@ -40,6 +40,7 @@ class CheckResult:
     details: tuple[str, ...] = ()
     finding: Finding | None = None
     deferred: bool = False  # not run here (it needs the reference): graded after submission
+    remarks: tuple[str, ...] = ()  # worth knowing even when the check passed (e.g. float32 precision)
 
     @property
     def passed(self) -> bool:
@@ -96,6 +97,11 @@ class PartResult:
         if self.score >= self.points:
             return "passed"
         return "partial" if self.score > 0 else "failed"
+
+    @property
+    def remarks(self) -> tuple[str, ...]:
+        """What the student should know about this part even at full marks."""
+        return tuple(dict.fromkeys(r for c in self.checks for r in c.remarks))
 
     @property
     def diagnoses(self) -> tuple[str, ...]:
@@ -232,7 +238,8 @@ def _part(raw: Mapping[str, Any]) -> PartResult:
 
 def _check(raw: Mapping[str, Any]) -> CheckResult:
     finding = Finding(**raw["finding"]) if raw.get("finding") else None
-    return CheckResult(**dict(raw, details=tuple(raw.get("details", ())), finding=finding))
+    return CheckResult(**dict(raw, details=tuple(raw.get("details", ())), finding=finding,
+                              remarks=tuple(raw.get("remarks", ()))))
 
 
 # -- grade check: a course repo's self-test ------------------------------------------

@@ -1,20 +1,36 @@
 """A course repo's self-test: every rubric is valid, its reference gets full marks, and every
-sample submission gets exactly the per-part scores its ``expected.yaml`` declares."""
+sample submission gets exactly the per-part scores its ``expected.yaml`` declares.
+
+A gate that can be green while checking nothing is worse than none, so nothing is
+skipped quietly. Every sample in a rubric's samples folder (a top-level ``.py`` file, or
+a folder for a sample of several files, whose modules are not samples themselves) must
+be declared in ``expected.yaml``; an undeclared or a missing sample fails the check. A
+rubric without a samples folder, without ``expected.yaml`` (or with one spelled
+``expected.yml``) or declaring no sample is reported: a warning, an error under
+``strict`` (CI uses it). Lint rules (``grader.rubric.lint``, and here the rule that
+needs graded samples: a part no sample ever loses points on) add warnings. A public
+rubric (``grade publish``) has no reference and no samples: it is validated and linted.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .api import Grader
-from .results import CouldNotGrade, GradeResult
-from .rubric.errors import RubricError
+from .results import CouldNotGrade, GradeResult, LintFinding, RubricCheck, SampleCheck
+from .rubric.errors import KeyPath, RubricError
+from .rubric.lint import finding, lint
 from .rubric.model import Rubric
-from .rubric.yaml_source import read_yaml
+from .rubric.yaml_source import YamlSource, read_yaml
 
 EXPECTATIONS = "expected.yaml"
+RUBRIC_SUFFIXES = (".yaml", ".yml")
 _SCORE_TOLERANCE = 0.005
+_NOT_SAMPLES = {"__pycache__", "__init__.py", ".ipynb_checkpoints", "node_modules"}
+_EXPECTATION_KEYS = {"scores", "diagnoses", "entry"}
 
 
 @dataclass(frozen=True)
@@ -24,46 +40,130 @@ class Expectation:
     sample: Path
     scores: dict[str, float]
     diagnoses: dict[str, str]
-
-
-@dataclass(frozen=True)
-class SampleOutcome:
-    rubric: str
-    sample: str
-    score: float
-    max_score: float
-    mismatches: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.mismatches
+    name: str = ""  # the sample's key in expected.yaml
+    entry: str | None = None  # a folder sample's module to grade
+    line: int | None = None  # the sample's line in expected.yaml
 
 
 def find_rubrics(paths: list[Path]) -> list[Path]:
-    """Rubric files named directly, or every ``*.yaml`` directly inside a named folder."""
+    """Rubric files named directly, or every ``*.yaml``/``*.yml`` directly inside a named folder."""
     found: list[Path] = []
     for path in paths:
-        found.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in RUBRIC_SUFFIXES and p.is_file()))
+        else:
+            found.append(path)
     return found
 
 
-def load_expectations(folder: Path) -> list[Expectation]:
+def check_rubric(path: Path, strict: bool = False,
+                 progress: Callable[[SampleCheck], None] = lambda outcome: None) -> RubricCheck:
+    """Load, lint and grade one rubric: its reference and every declared sample (see the module docstring)."""
+    try:
+        with Grader(path) as grader:
+            rubric = grader.rubric
+            source = read_yaml(rubric.path)
+            findings = lint(rubric, source)
+            if rubric.public:
+                return RubricCheck(rubric.name, str(path), rubric.title, (), tuple(findings), public=True)
+            expectations, sample_findings = _expectations(rubric, strict)
+            findings += sample_findings
+            subjects = [Expectation(rubric.reference, {}, {}, "(reference)"), *expectations]
+            checks, results = [], []
+            for expectation in subjects:
+                check, result = _check_sample(grader, rubric, expectation)
+                progress(check)
+                checks.append(check)
+                if result is not None and expectation.name != "(reference)":
+                    results.append(result)
+            if expectations:
+                findings += _no_control(rubric, source, results)
+            return RubricCheck(rubric.name, str(path), rubric.title, tuple(checks), tuple(findings))
+    except RubricError as exc:
+        return RubricCheck(Path(path).stem, str(path), error=str(exc))
+
+
+# -- the samples folder -------------------------------------------------------------
+
+
+def _expectations(rubric: Rubric, strict: bool) -> tuple[list[Expectation], list[LintFinding]]:
+    """The declared samples, and every way the samples folder falls short of a trustworthy gate."""
+    setup = "error" if strict else "warning"  # missing samples or expectations: an error under --strict
+    folder = rubric.samples
+    if folder is None:
+        expected = (rubric.path.parent / "../sample_submissions" / rubric.name).resolve()
+        return [], [LintFinding("no-samples-folder", setup, f"no samples folder: {expected} does not exist (or set "
+                                f"'samples:'); without samples nothing shows the rubric grades mistakes right",
+                                str(rubric.path))]
+    found: list[LintFinding] = []
+    misspelled = sorted(p.name for p in folder.iterdir() if p.is_file() and _looks_like_expectations(p.name))
     file = folder / EXPECTATIONS
-    raw = read_yaml(file, "expectations").data or {}
+    if not file.is_file():
+        hint = f" ({', '.join(misspelled)} is not read: name it {EXPECTATIONS})" if misspelled else ""
+        found.append(LintFinding("no-expectations" if not misspelled else "misspelled-expectations", setup,
+                                 f"no {EXPECTATIONS} in {folder}{hint}", str(folder / (misspelled or [EXPECTATIONS])[0])))
+        expectations: list[Expectation] = []
+    else:
+        found += [LintFinding("misspelled-expectations", setup, f"{name} is not read (only {EXPECTATIONS} is): "
+                              f"merge it into {EXPECTATIONS}", str(folder / name)) for name in misspelled]
+        source = read_yaml(file, "expectations")
+        expectations, problems = load_expectations(source)
+        found += problems
+        declared = {e.sample.resolve() for e in expectations}
+        for sample in discover_samples(folder):
+            if sample.resolve() not in declared:
+                kind = "folder" if sample.is_dir() else "file"
+                found.append(LintFinding("undeclared-sample", "error",
+                                         f"sample {sample.name} ({kind}) is not declared in {EXPECTATIONS}: declare "
+                                         f"its scores (`{sample.name}: {{}}` for full marks) or move it out of {folder}",
+                                         str(sample)))
+    if not expectations and not any(f.severity == "error" for f in found) and file.is_file():
+        found.append(LintFinding("no-samples", setup, f"{file} declares no sample", str(file), 1))
+    return expectations, found
+
+
+def discover_samples(folder: Path) -> Iterator[Path]:
+    """Every sample on disk: each top-level ``.py`` file and each folder (a sample of several files)."""
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith(".") or entry.name in _NOT_SAMPLES or os.path.islink(entry):
+            continue
+        if (entry.is_file() and entry.suffix == ".py") or entry.is_dir():
+            yield entry
+
+
+def _looks_like_expectations(name: str) -> bool:
+    lowered = name.lower()
+    return name != EXPECTATIONS and lowered.startswith("expect") and \
+        lowered.rsplit(".", 1)[-1] in ("yaml", "yml", "json", "txt", "yaml~")
+
+
+def load_expectations(source: YamlSource) -> tuple[list[Expectation], list[LintFinding]]:
+    """The expectations in ``expected.yaml`` (read by :func:`read_yaml`), and the declarations that are wrong."""
+    folder = source.file.parent
+    raw = source.data or {}
     if not isinstance(raw, dict):
-        raise RubricError(file, 1, (), "expected a mapping of sample file -> expectations")
-    expectations = []
+        raise RubricError(source.file, 1, (), "expected a mapping of sample file -> expectations")
+    expectations, problems = [], []
     for name, spec in raw.items():
         spec = spec or {}
-        if not isinstance(spec, dict) or set(spec) - {"scores", "diagnoses"}:
-            raise RubricError(file, None, (name,), "expected a mapping with 'scores' and/or 'diagnoses'")
-        sample = folder / name
-        if not sample.is_file():
-            raise RubricError(file, None, (name,), f"no such sample: {sample}")
+        line = source.line_of((name,))
+        if not isinstance(spec, dict) or set(spec) - _EXPECTATION_KEYS:
+            raise RubricError(source.file, line, (name,), "expected a mapping with 'scores', 'diagnoses' and, for a "
+                                                          "folder, 'entry'")
+        sample = folder / str(name).rstrip("/")
+        if not (sample.is_file() or sample.is_dir()):
+            problems.append(LintFinding("missing-sample", "error", f"declared sample {name} does not exist in {folder}",
+                                        str(source.file), line, str(name)))
+            continue
         scores = {str(k): float(v) for k, v in (spec.get("scores") or {}).items()}
         diagnoses = {str(k): str(v) for k, v in (spec.get("diagnoses") or {}).items()}
-        expectations.append(Expectation(sample, scores, diagnoses))
-    return expectations
+        entry = spec.get("entry")
+        expectations.append(Expectation(sample, scores, diagnoses, str(name).rstrip("/"),
+                                        str(entry) if entry is not None else None, line))
+    return expectations, problems
+
+
+# -- grading ---------------------------------------------------------------------------
 
 
 def compare_with_expectation(result: GradeResult, expectation: Expectation) -> list[str]:
@@ -87,29 +187,31 @@ def compare_with_expectation(result: GradeResult, expectation: Expectation) -> l
     return mismatches
 
 
-def check_rubric(path: Path, progress: Callable[[SampleOutcome], None] = lambda outcome: None) -> list[SampleOutcome]:
-    """Grade the reference and every declared sample of one rubric."""
-    with Grader(path) as grader:
-        rubric = grader.rubric
-        subjects = [Expectation(rubric.reference, {}, {})]
-        if rubric.samples is not None and (rubric.samples / EXPECTATIONS).is_file():
-            subjects += load_expectations(rubric.samples)
-        outcomes = []
-        for expectation in subjects:
-            outcome = _check_sample(grader, rubric, expectation)
-            progress(outcome)
-            outcomes.append(outcome)
-    return outcomes
-
-
-def _check_sample(grader: Grader, rubric: Rubric, expectation: Expectation) -> SampleOutcome:
-    result = grader.grade(expectation.sample, course_file=True)
-    label = _label(expectation.sample, rubric)
+def _check_sample(grader: Grader, rubric: Rubric, expectation: Expectation) -> tuple[SampleCheck, GradeResult | None]:
+    file = str(expectation.sample) if expectation.name == "(reference)" else \
+        str(expectation.sample.parent / EXPECTATIONS)
+    try:
+        result = grader.grade(expectation.sample, entry=expectation.entry, course_file=True)
+    except Exception as exc:  # SubmissionError: a folder sample without a clear entry module, a link
+        return SampleCheck(expectation.name, file, 0.0, rubric.points, (f"cannot be graded: {exc}",),
+                           line=expectation.line), None
     if isinstance(result, CouldNotGrade):
-        return SampleOutcome(rubric.name, label, 0.0, rubric.points, (result.reason,))
+        return SampleCheck(expectation.name, file, 0.0, rubric.points, could_not_grade=result.reason,
+                           line=expectation.line), None
     mismatches = tuple(compare_with_expectation(result, expectation))
-    return SampleOutcome(rubric.name, label, result.score, result.max_score, mismatches)
+    return SampleCheck(expectation.name, file, result.score, result.max_score, mismatches,
+                       line=expectation.line), result
 
 
-def _label(sample: Path, rubric: Rubric) -> str:
-    return "(reference)" if sample == rubric.reference else sample.name
+def _no_control(rubric: Rubric, source: YamlSource, results: list[GradeResult]) -> list[LintFinding]:
+    """A part on which no declared sample loses points: nothing shows that its checks can fail."""
+    lost = {part.name for result in results for part in result.parts() if part.score < part.points - 1e-9}
+    found = []
+    for qi, question in enumerate(rubric.questions):
+        for pi, part in enumerate(question.parts):
+            name = f"{question.id}/{part.id}"
+            if name not in lost:
+                path: KeyPath = ("questions", qi, "parts", pi)
+                found.append(finding("no-control", f"no declared sample loses points on part {name}: add a sample "
+                                     "with the mistake it is meant to catch", source, path))
+    return found

@@ -9,13 +9,13 @@ arrays never holds all its cases in memory at once. Nothing here judges anything
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .answers import Answer, select_output
-from .cases import Case, named_case, random_case
+from .answers import Answer, error_answer, select_output
+from .cases import Case, edge_case, named_case, random_case
 from .checks.claims import ClaimPlan
 from .checks.evidence import Observation
 from .checks.values import CasePlan, case_plan
@@ -49,18 +49,34 @@ class Session:
         """Every case of every part that calls ``function``, in case order (named first, then random)."""
         plans = {id(part): case_plan(part) for part in parts}
         mistakes = list(dict.fromkeys(m.function for part in parts for m in part.mistakes))
+        last: tuple[Case, CallOutcome, Any, dict] | None = None  # the last case, to call again right after
         for chunk in _chunks(self._cases(function, list(plans.values()))):
             answers = self.reference.submit([function.name, *mistakes], chunk, function.param_names) \
                 if self.reference is not None else None
-            student = self.runner.call_many(function.name, [[c.args[p] for p in function.param_names] for c in chunk])
+            student = self.runner.call_many(function.name, [_positional(function, c) for c in chunk])
             expected, *mutant_values = answers.result() if answers is not None else [[None] * len(chunk)]
-            mutants = dict(zip(mistakes, mutant_values))
             for k, case in enumerate(chunk):
-                for part in parts:
-                    if _needs(plans[id(part)], case):
-                        observation = self._observe(part, case, student[k], expected[k],
-                                                    {name: values[k] for name, values in mutants.items()})
-                        yield PartObservation(part, observation)
+                mutants = {name: values[k] for name, values in zip(mistakes, mutant_values)}
+                last = (case, student[k], expected[k], mutants)
+                yield from self._observations(parts, plans, case, student[k], expected[k], mutants)
+        if last is not None:
+            yield from self._again(function, parts, plans, *last)
+
+    def _again(self, function: Function, parts: Sequence[CheckedPart], plans: dict, case: Case,
+               outcome: CallOutcome, expected_raw: Any, mutants: dict) -> Iterator[PartObservation]:
+        """Call the last case once more, right after itself: a function that keeps state between calls
+        (a module-level total, an accumulator reset only when the shapes change) answers differently."""
+        (again,) = self.runner.call_many(function.name, [_positional(function, case)])
+        repeat = replace(case, again=True)
+        for item in self._observations(parts, plans, repeat, again, expected_raw, mutants):
+            first = _student_answer(outcome, function, item.part.target)
+            yield PartObservation(item.part, replace(item.observation, repeat_of=first))
+
+    def _observations(self, parts: Sequence[CheckedPart], plans: dict, case: Case, student: CallOutcome,
+                      expected_raw: Any, mutants: dict) -> Iterator[PartObservation]:
+        for part in parts:
+            if plans[id(part)].needs(case):
+                yield PartObservation(part, self._observe(part, case, student, expected_raw, mutants))
 
     def observe_constant(self, part: CheckedPart) -> Observation:
         target = part.target
@@ -94,11 +110,12 @@ class Session:
     def _cases(self, function: Function, plans: list[CasePlan]) -> Iterator[Case]:
         """The function's cases, drawn one at a time (random case k is the same however it is drawn)."""
         names = list(dict.fromkeys(name for plan in plans for name in plan.named))
-        random = max((plan.random for plan in plans), default=0)
         for name in names:
             yield named_case(self.rubric, function, name)
-        for k in range(random):
+        for k in range(max((plan.random for plan in plans), default=0)):
             yield random_case(self.rubric, function, k)
+        for k in range(max((plan.edges for plan in plans), default=0)):
+            yield edge_case(self.rubric, function, k)
 
     def _observe(self, part: CheckedPart, case: Case | None, student: CallOutcome, expected_raw,
                  mutants_raw: dict) -> Observation:
@@ -111,7 +128,8 @@ class Session:
                                                                            target.name)
         mutants = tuple((m, self._expected(mutants_raw[m.function], function, whole, case, m.function))
                         for m in part.mistakes)
-        return Observation(case, student_value, expected, student_whole, expected_whole, mutants)
+        mutated = tuple(function.param_names[i] for i in student.mutated if function and i < len(function.params))
+        return Observation(case, student_value, expected, student_whole, expected_whole, mutants, mutated)
 
     def _expected(self, raw, function: Function | None, target: Target, case: Case | None,
                   name: str) -> np.ndarray | None:
@@ -124,14 +142,14 @@ class Session:
         return answer.value
 
 
+def _positional(function: Function, case: Case) -> list[np.ndarray]:
+    return [case.args[p] for p in function.param_names]
+
+
 def _student_answer(outcome: CallOutcome, function: Function | None, target: Target) -> Answer:
     if not outcome.ok:
-        return Answer(None, outcome.error.message, outcome.error.details)
+        return error_answer(outcome.error.message, outcome.error.details)
     return select_output(outcome.value, function, target)
-
-
-def _needs(plan: CasePlan, case: Case) -> bool:
-    return case.index < plan.random if case.is_random else case.label in plan.named
 
 
 def _chunks(cases: Iterable[Case]) -> Iterator[list[Case]]:

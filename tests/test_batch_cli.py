@@ -306,3 +306,57 @@ def test_override_command_records_and_rewrites_outputs(tmp_path):
     assert rerun.returncode == 0
     bob = next(r for r in read_csv(tmp_path / "grades" / "grades.csv") if r["identifier"] == "bob")
     assert bob["4/2a"] == "1"
+
+
+# -- students cannot read each other's work -----------------------------------------------------
+
+_PEEK = '''
+import os
+PLACES = {places!r}
+
+
+def _peek():
+    seen = []
+    for place in PLACES:
+        try:
+            seen += sorted(os.listdir(place))
+        except OSError as exc:
+            seen.append(f"denied {{exc.errno}}")
+    return seen
+
+
+SEEN = _peek()
+
+
+def forward(alpha, beta, x, y):
+    raise RuntimeError("SEEN=" + repr(SEEN))
+'''
+
+
+@pytest.mark.parametrize("disabled", ["", "landlock"])
+def test_a_submission_cannot_list_the_class_or_the_gradebook(tmp_path, disabled):
+    cls = make_files_class(tmp_path / "cls", {"alice": "correct"})
+    out = tmp_path / "out"
+    (cls / "mallory.py").write_text(_PEEK.format(places=[str(cls), str(out)]))
+    done = run_cli("batch", cls, "--rubric", RUBRIC, "--out", out, cwd=tmp_path,
+                   env={"GRADER_TEST_DISABLE_LAYERS": disabled})
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "feedback" / "mallory.json").read_text())
+    seen = [t["output"] for t in report["tests"] if "SEEN=" in t["output"]]
+    assert seen, report
+    assert "alice.py" not in seen[0] and "gradebook.sqlite" not in seen[0]
+    layers = dict(json.loads(gradebook_layers(out, "mallory")))
+    if disabled == "landlock" and not layers.get("hidden paths"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("the mount namespace (hidden paths) is not available on this CI machine")
+        pytest.skip("without Landlock, only the mount namespace hides the class, and it is not available here")
+
+
+def gradebook_layers(out: Path, student: str) -> str:
+    import sqlite3
+
+    db = sqlite3.connect(out / "gradebook.sqlite")
+    try:
+        return db.execute("SELECT layers FROM grades WHERE student = ?", (student,)).fetchone()[0]
+    finally:
+        db.close()

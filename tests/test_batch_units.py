@@ -193,6 +193,18 @@ def test_gradebook_keeps_one_row_per_key_and_a_retry_replaces_a_fault(tmp_path):
         assert book.grade_for("alice", "c2", "r1").outcome.score == 0.0
 
 
+def test_a_gradebook_on_a_network_filesystem_uses_a_rollback_journal(tmp_path, monkeypatch):
+    from grader.batch import gradebook
+
+    mounts = f"server:/export {tmp_path} nfs4 rw,relatime 0 0\n/dev/sda1 / ext4 rw 0 0\n"
+    assert gradebook.on_network_filesystem(tmp_path / "grades", mounts)
+    assert not gradebook.on_network_filesystem(Path("/usr"), mounts)
+    monkeypatch.setattr(gradebook, "on_network_filesystem", lambda folder: True)
+    with Gradebook(tmp_path) as book:
+        assert book.journal == "delete"
+        assert book._db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
 def test_a_foreign_file_is_not_taken_for_a_gradebook(tmp_path):
     (tmp_path / "gradebook.sqlite").write_bytes(b"this is not sqlite" * 100)
     from grader.batch.gradebook import GradebookError
@@ -225,7 +237,7 @@ class _FakeBackend:
 
 def _run(tmp_path, calls, fail=frozenset(), **options):
     batch = BatchOptions(tmp_path / "cls", RUBRIC, tmp_path / "out", 1, **options)
-    return run_batch(batch, open(os.devnull, "w"), lambda rubric, bundle, jobs: _FakeBackend(calls, set(fail)))
+    return run_batch(batch, open(os.devnull, "w"), lambda rubric, bundle, jobs, hide: _FakeBackend(calls, set(fail)))
 
 
 def test_reruns_grade_only_what_changed_and_faults_are_retried(tmp_path):

@@ -72,7 +72,8 @@ def test_a_correct_submission_gets_full_marks(rubric):
     assert (result.submission, result.rubric, result.title) == ("submission.py", str(rubric.path), "Grading")
     assert (result.stdout, result.stderr, result.problem) == ("hello\n", "careful\n", "")
     assert runner.events[:2] == ["start", "import_error"]
-    assert runner.calls_of == {"double": 1 + 4, "grad_x": 1 + 3 + 5}  # the claim's 5 trials are a round of their own
+    # each function's cases, then its first random case once more; the claim's 5 trials are a round of their own
+    assert runner.calls_of == {"double": 1 + 4 + 1, "grad_x": 1 + 3 + 1 + 5}
 
 
 def test_check_weights_shape_the_part_score(rubric):
@@ -160,7 +161,7 @@ def test_the_upstream_note_is_attached_and_shown_only_when_points_were_lost(rubr
     bad, _ = run(rubric, {"grad_x": lambda g, x: 3 * g})
     (part,) = [p for p in bad.parts() if p.name == "2/g"]
     reasons = part.reasons()
-    assert reasons[0].kind is ReasonKind.SUMMARY and reasons[0].text.startswith("reference: wrong on 4 of 4 case(s)")
+    assert reasons[0].kind is ReasonKind.SUMMARY and reasons[0].text.startswith("reference: wrong on 5 of 5 case(s)")
     assert reasons[-1].kind is ReasonKind.NOTE and str(reasons[-1]) == f"note: {note}"
 
 

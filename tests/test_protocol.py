@@ -24,8 +24,8 @@ def test_round_trip_of_plain_values():
     np.testing.assert_array_equal(decoded[0], np.arange(6.0).reshape(2, 3))
     assert decoded[1].shape == () and float(decoded[1]) == 7.5
     np.testing.assert_array_equal(decoded[2], [1.0, 2.0, 3.0])
-    assert float(decoded[3]["k"]) == 2.5
-    assert decoded[4].shape == () and decoded[4].dtype == np.float64
+    assert float(decoded[3]["k"]) == 2.5 and decoded[3]["k"].dtype == np.float32  # dtypes are kept
+    assert decoded[4].shape == () and decoded[4].dtype == np.int64
 
 
 def test_objects_become_unsupported_markers():
@@ -39,10 +39,11 @@ def _forged(tree: bytes, blob: bytes) -> bytes:
     return struct.pack("!I", len(tree)) + tree + struct.pack("!Q", len(blob)) + blob
 
 
-def test_a_well_formed_forged_array_is_read_as_plain_floats():
-    blob = np.arange(6, dtype="<i4").tobytes()
-    decoded = decode(_forged(b'{"$a": [0, "<i4", [2, 3]]}', blob))
-    assert decoded.dtype == np.float64 and decoded.tolist() == [[0, 1, 2], [3, 4, 5]]
+def test_a_well_formed_forged_array_is_read_as_a_plain_native_array():
+    blob = np.arange(6, dtype=">i4").tobytes()
+    decoded = decode(_forged(b'{"$a": [0, ">i4", [2, 3]]}', blob))
+    assert decoded.dtype == np.dtype("int32") and decoded.dtype.isnative
+    assert decoded.tolist() == [[0, 1, 2], [3, 4, 5]] and decoded.flags.writeable
 
 
 @pytest.mark.parametrize("dtype", ["|O", "<c16", "|V8", "<M8[s]", "[('a', '<f8')]", "<U1", "f8"])

@@ -83,10 +83,13 @@ RANDOM_20 = [f"random #{k}" for k in range(1, 21)]
 def test_every_case_of_every_part_is_observed_once_named_cases_first(rubric):
     observed, _, _ = gather(rubric, "double")
     seen = [(item.part.id, item.observation.case.label) for item in observed]
-    assert Counter(seen).most_common(1)[0][1] == 1
+    assert Counter(seen).most_common(2)[1][1] == 1  # only the repeated case is seen twice
     by_part = {pid: [label for p, label in seen if p == pid] for pid in "abc"}
     assert by_part["a"] == ["handout"]
-    assert by_part["b"] == ["handout", "other", *RANDOM_20]
+    # the last case once more, right after itself (state between calls): part c does not use random #20
+    again = [item.observation.case for item in observed if item.observation.case.again]
+    assert {c.title for c in again} == {"random #20, called again"} and len(again) == 1
+    assert by_part["b"] == ["handout", "other", *RANDOM_20, "random #20"]
     assert by_part["c"] == RANDOM_20[:5]
     labels = list(dict.fromkeys(label for _, label in seen))
     assert labels == ["handout", "other", *RANDOM_20]  # case by case, named cases first
@@ -94,7 +97,7 @@ def test_every_case_of_every_part_is_observed_once_named_cases_first(rubric):
 
 def test_a_functions_cases_go_to_the_sandbox_in_one_call_many(rubric):
     _, runner, reference = gather(rubric, "double")
-    assert runner.batches == [("double", 2 + 20)]  # three parts, one round trip
+    assert runner.batches == [("double", 2 + 20), ("double", 1)]  # three parts, one round trip; then the repeat
     # the reference computes the same cases once, with the declared mistake beside it
     assert reference.submitted == [(("double", "double_plus_one"), ("handout", "other", *RANDOM_20))]
 
@@ -118,7 +121,7 @@ def test_observations_carry_the_students_answer_the_reference_and_the_mistakes(r
 
 def test_a_multi_output_target_and_an_indexed_one(rubric):
     observed, runner, _ = gather(rubric, "pair")
-    assert runner.batches == [("pair", 1 + 2)]
+    assert runner.batches == [("pair", 1 + 2), ("pair", 1)]
     first = {item.part.id: item.observation for item in observed if item.observation.case.label == "handout"}
     assert first["total"].student.value == 9.0 and first["total"].expected == 9.0
     entry = first["entry"]
@@ -161,12 +164,12 @@ def test_large_arguments_are_gathered_in_chunks_each_one_call_many(rubric, monke
     assert len(runner.batches) == 1, "evidence is handed on before the next chunk is called"
     rest = list(items)
     assert len(runner.batches) > 2
-    assert sum(n for _, n in runner.batches) == 22
+    assert sum(n for _, n in runner.batches) == 22 + 1  # and the repeat of random #1 at the end
     chunks = [labels for _, labels in reference.submitted]
-    assert [len(c) for c in chunks] == [n for _, n in runner.batches]  # student and reference: same chunks
+    assert [len(c) for c in chunks] == [n for _, n in runner.batches[:-1]]  # student and reference: same chunks
     assert [label for chunk in chunks for label in chunk] == ["handout", "other", *RANDOM_20]
     seen = [(i.part.id, i.observation.case.label) for i in (first, *rest)]
-    assert len(seen) == len(set(seen)) == 1 + 22 + 5
+    assert len(seen) == 1 + 22 + 5 + 1 and len(set(seen)) == 1 + 22 + 5  # random #20 is seen twice by part b
 
 
 def test_constants_are_observed_whole_and_indexed(rubric):

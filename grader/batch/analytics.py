@@ -117,7 +117,7 @@ def _slug(key: str) -> str:
 def class_report(rubric: RubricInfo, students: Sequence[StudentGrade], notes: Sequence[str] = ()) -> ClassReport:
     parts = tuple(PartInfo(name, title, points) for name, title, points in rubric.parts)
     rows = tuple(_row(s, parts) for s in students)
-    stats = tuple(_part_stats(i, part, students) for i, part in enumerate(parts))
+    stats = tuple(_part_stats(part, students) for part in parts)
     return ClassReport(rubric.title, rubric.path, rubric.max_score, parts, rows, stats, tuple(notes))
 
 
@@ -134,7 +134,7 @@ def _row(student: StudentGrade, parts: tuple[PartInfo, ...]) -> StudentRow:
                       tuple(scores.get(p.name) for p in parts), student.feedback_stem, detail, student.adjustments)
 
 
-def _part_stats(index: int, part: PartInfo, students: Sequence[StudentGrade]) -> PartStats:
+def _part_stats(part: PartInfo, students: Sequence[StudentGrade]) -> PartStats:
     graded = [s for s in students if s.result is not None]
     found = [p for s in graded for p in s.result.parts() if p.name == part.name]
     if not found:

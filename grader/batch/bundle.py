@@ -35,6 +35,8 @@ class RubricBundle:
     @classmethod
     def read(cls, rubric: Rubric) -> "RubricBundle":
         text = rubric.path.read_bytes()
+        if rubric.reference is None:  # a public rubric (no reference): the YAML alone
+            return cls(rubric.path.name, text, b"", "", rubric_digest(text, b""))
         reference = rubric.reference.read_bytes()
         original = os.path.relpath(rubric.reference, rubric.path.resolve().parent)
         return cls(rubric.path.name, text, reference, original, rubric_digest(text, reference))
@@ -42,6 +44,10 @@ class RubricBundle:
     def materialize(self, folder: Path) -> Path:
         """Write the rubric and its reference into ``folder`` (created) and return the rubric's path."""
         folder.mkdir(parents=True, exist_ok=True)
+        if not self.original_reference:
+            path = folder / self.name
+            self._write(path, _rewrite_reference(self.rubric, "", ""))
+            return path
         reference = folder / Path(self.original_reference).name
         if reference.name in (self.name, "") or reference.suffix != ".py":
             reference = folder / REFERENCE_SLOT
@@ -80,6 +86,8 @@ def _rewrite_reference(text: bytes, original: str, new: str) -> bytes:
     """The YAML with its top-level ``reference:`` pointing at ``new`` (the bundled copy, beside it), and
     without ``samples:`` (the course's sample folder, for ``grade check`` only, is not bundled)."""
     lines = [line for line in text.decode("utf-8").splitlines(keepends=True) if not line.startswith("samples:")]
+    if not new:
+        return "".join(lines).encode("utf-8")
     for i, line in enumerate(lines):
         if line.startswith("reference:"):
             lines[i] = f"reference: {json.dumps(new)}\n"

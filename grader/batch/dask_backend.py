@@ -49,7 +49,7 @@ class DaskBackend:
         self.rubric_label = rubric_label
         self.started = 0  # no local grading process is started
         try:
-            self.client = Client(address, timeout="30s")
+            self.client = Client(address)  # waits distributed.comm.timeouts.connect (30 s by default)
         except (OSError, TimeoutError) as exc:
             raise BackendFault(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self._futures: list = []

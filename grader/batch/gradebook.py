@@ -110,6 +110,7 @@ class Gradebook:
         self.path = folder / FILE_NAME
         self.journal = "delete" if on_network_filesystem(folder) else "wal"
         try:
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))  # private
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self._db.execute(f"PRAGMA journal_mode={self.journal.upper()}")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -118,6 +119,8 @@ class Gradebook:
                 self._create()
         except sqlite3.DatabaseError as exc:
             raise GradebookError(f"{self.path}: not a gradebook this grader can use ({exc})") from None
+        except OSError as exc:  # a link where the gradebook should be, a read-only folder
+            raise GradebookError(f"cannot open {self.path}: {exc.strerror or exc}") from None
 
     def _create(self) -> None:
         for statement in filter(str.strip, _SCHEMA.split(";")):
@@ -251,10 +254,10 @@ def now() -> float:
     return time.time()
 
 
-def on_network_filesystem(folder: Path) -> bool:
+def on_network_filesystem(folder: Path, mounts_text: str | None = None) -> bool:
     """Whether ``folder`` is on a network filesystem (from /proc/self/mounts; False where unknown)."""
     try:
-        mounts = Path("/proc/self/mounts").read_text().splitlines()
+        mounts = (Path("/proc/self/mounts").read_text() if mounts_text is None else mounts_text).splitlines()
     except OSError:
         return False
     real = os.path.realpath(folder)

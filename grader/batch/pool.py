@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..results import CouldNotGrade
 from ..sandbox.slots import PACKAGE_ROOT
@@ -43,8 +43,11 @@ class _Fatal:
 class LocalPool:
     """``jobs`` grading processes for one rubric; :meth:`run` yields each job's result as it finishes."""
 
-    def __init__(self, rubric_path: Path, digest: str, jobs: int, job_seconds: float) -> None:
+    def __init__(self, rubric_path: Path, digest: str, jobs: int, job_seconds: float,
+                 hide: Sequence[Path] = ()) -> None:
+        """``hide``: folders every submission's sandbox hides (the class's submissions, the outputs)."""
         self.rubric_path = rubric_path
+        self.hide = [str(p) for p in hide]
         self.digest = digest
         self.jobs = jobs
         self.deadline = job_seconds + _MARGIN_SECONDS  # one submission's limit, and margin
@@ -123,7 +126,8 @@ class LocalPool:
                 self._forget(worker)
 
     def _start(self) -> "_Process":
-        argv = [sys.executable, "-c", _BOOT, PACKAGE_ROOT, str(self.rubric_path), self.digest, str(os.getpid())]
+        argv = [sys.executable, "-c", _BOOT, PACKAGE_ROOT, str(self.rubric_path), self.digest, str(os.getpid()),
+                json.dumps(self.hide)]
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    start_new_session=True, close_fds=True)
         with self._lock:

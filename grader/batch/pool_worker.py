@@ -35,13 +35,13 @@ class _Stop(BaseException):
 
 
 def main(argv: list[str]) -> int:
-    rubric_path, digest, parent = argv[0], argv[1], int(argv[2])
+    rubric_path, digest, parent, hide = argv[0], argv[1], int(argv[2]), json.loads(argv[3])
     _die_with(parent)
     replies = _protocol_stream()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _stop)
     try:
-        with Grader(rubric_path) as grader:
+        with Grader(rubric_path, hide=hide) as grader:
             found = RubricBundle.read(grader.rubric).digest
             if found != digest:
                 _send(replies, {"fatal": "the rubric or its reference changed while the batch started", "kind": "rubric"})

@@ -70,7 +70,7 @@ class BatchRun:
         return [row.label for row in self.report.rows if row.status is RowStatus.COULD_NOT_GRADE]
 
 
-BackendFactory = Callable[[Rubric, RubricBundle, int], Backend]
+BackendFactory = Callable[[Rubric, RubricBundle, int, Sequence[Path]], Backend]  # rubric, bundle, jobs, hide
 
 
 def run_batch(options: BatchOptions, progress_stream, make_backend: BackendFactory) -> BatchRun:
@@ -89,7 +89,8 @@ def run_batch(options: BatchOptions, progress_stream, make_backend: BackendFacto
             book.replace_roster([p.roster for p in prepared])
             todo = select(prepared, book.graded_keys(info.rubric_hash), options.force, options.only)
             started = time.monotonic()
-            processes = _grade(todo, book, info, lambda jobs: make_backend(rubric, bundle, jobs), options.jobs,
+            hide = (roster.root.resolve(), options.out.resolve())  # no student reads another's work or grades
+            processes = _grade(todo, book, info, lambda jobs: make_backend(rubric, bundle, jobs, hide), options.jobs,
                                progress_stream)
             seconds = time.monotonic() - started
             report = write_outputs(book, options.out, info, roster.notes)

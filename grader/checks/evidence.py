@@ -25,3 +25,5 @@ class Observation:
     student_whole: Answer  # the whole output the target indexes into (the same when not indexed)
     expected_whole: np.ndarray
     mutants: tuple[tuple[Mistake, np.ndarray], ...] = ()  # the rubric's declared mistakes, whole outputs
+    mutated: tuple[str, ...] = ()  # the array arguments the call changed in place
+    repeat_of: Answer | None = None  # for a case called a second time, later: the first call's answer

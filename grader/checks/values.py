@@ -10,13 +10,13 @@ diagnosis.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..cases import Case
 from ..results import CheckResult, Finding
-from ..rubric.model import (Check, CheckedPart, ReferenceCheck, Rubric, ShapeCheck, Tolerance,
+from ..rubric.model import (FLOAT32, CallTarget, Check, CheckedPart, ReferenceCheck, Rubric, ShapeCheck, Tolerance,
                             ValueCheck)
 from .compare import compare, shorten
 from .diagnose import diagnose
@@ -25,10 +25,19 @@ from .evidence import Observation
 
 @dataclass(frozen=True)
 class CasePlan:
-    """The cases a part needs: named ones (in order) and the first ``random`` random ones."""
+    """The cases a part needs: named ones (in order), the first ``random`` random ones and the first
+    ``edges`` edge cases."""
 
     named: tuple[str, ...]
     random: int
+    edges: int = 0
+
+    def needs(self, case: Case) -> bool:
+        if case.is_random:
+            return case.index < self.random
+        if case.is_edge:
+            return case.edge < self.edges
+        return case.label in self.named
 
 
 @dataclass(frozen=True)
@@ -41,19 +50,20 @@ class CaseVerdict:
     finding: Finding | None = None
     case: str = ""  # the case's label and dimensions, e.g. "random #1 (d=2, h=6)"
     inputs: str = ""  # the case's inputs, shortened, when it failed
+    remark: str = ""  # something the student should know even when the case passed (e.g. float32)
 
 
 def case_plan(part: CheckedPart) -> CasePlan:
     """Every case a part's checks use (none for a constant: it has exactly one value)."""
     names: list[str] = []
-    random = 0
+    random = edges = 0
     for check in part.checks:
         if isinstance(check, ValueCheck) and check.case:
             names.append(check.case)
         if isinstance(check, ReferenceCheck):
             names.extend(check.cases)
-            random = max(random, check.random)
-    return CasePlan(tuple(dict.fromkeys(names)), random)
+            random, edges = max(random, check.random), max(edges, check.edges)
+    return CasePlan(tuple(dict.fromkeys(names)), random, edges)
 
 
 def uses(check: Check, case: Case | None) -> bool:
@@ -62,9 +72,7 @@ def uses(check: Check, case: Case | None) -> bool:
         return True
     if isinstance(check, ValueCheck):
         return case.label == check.case
-    if case.is_random:
-        return case.index < check.random
-    return case.label in check.cases
+    return CasePlan(check.cases, check.random, check.edges).needs(case)
 
 
 def judge(check: Check, part: CheckedPart, observation: Observation, rubric: Rubric) -> CaseVerdict:
@@ -79,12 +87,17 @@ def judge(check: Check, part: CheckedPart, observation: Observation, rubric: Rub
 def summarize(check: Check, verdicts: list[CaseVerdict]) -> CheckResult:
     """The check's score and reasons from its verdicts, in case order."""
     failures = [v for v in verdicts if not v.ok]
+    remarks = tuple(dict.fromkeys(v.remark for v in verdicts if v.remark))
+    return replace(_summarize(check, verdicts, failures), remarks=remarks)
+
+
+def _summarize(check: Check, verdicts: list[CaseVerdict], failures: list[CaseVerdict]) -> CheckResult:
     if isinstance(check, ShapeCheck):
         if failures:
             return _failed(check, "shape", failures[0].message, failures[0].details, failures[0].finding)
         return CheckResult("shape", 1.0, check.weight, f"shape {check.shape} on {len(verdicts)} case(s)")
-    if isinstance(check, ValueCheck):
-        (verdict,) = verdicts
+    if isinstance(check, ValueCheck):  # its case, and maybe the same case called again
+        verdict = failures[0] if failures else verdicts[0]
         if verdict.ok:
             return CheckResult("value", 1.0, check.weight, verdict.message)
         return _failed(check, "value", verdict.message, verdict.details, verdict.finding)
@@ -116,25 +129,76 @@ def _judge_value(check: ValueCheck, part: CheckedPart, obs: Observation, rubric:
     if answer.value is None:
         finding = _explain(part, obs, None, None, check.tolerance, rubric)
         return CaseVerdict(False, f"{answer.problem}{_on(case)}", answer.details, finding)
+    side_effect = _side_effect(part, obs, rubric)
+    if side_effect is not None:
+        return CaseVerdict(False, f"{side_effect.message}{_on(case)}", finding=side_effect.finding)
     expected = np.asarray(check.expected, dtype=np.float64)
-    result = compare(answer.value, expected, check.tolerance)
+    tolerance = _tolerance(check.tolerance, answer, rubric)
+    result = compare(answer.value, expected, tolerance)
     if result.ok:
-        return CaseVerdict(True, f"= {shorten(expected)}{_on(case)}")
+        return CaseVerdict(True, f"= {shorten(expected)}{_on(case)}", remark=_precision_remark(answer, tolerance))
     summary = f"got {shorten(answer.value)}, expected {shorten(expected)}{_on(case)}"
     detail = result.message if result.problem != "shape" and expected.size > 1 else ""
-    return CaseVerdict(False, summary, detail, _explain(part, obs, answer.value, expected, check.tolerance, rubric))
+    return CaseVerdict(False, summary, detail, _explain(part, obs, answer.value, expected, tolerance, rubric))
 
 
 def _judge_reference(check: ReferenceCheck, part: CheckedPart, obs: Observation, rubric: Rubric) -> CaseVerdict:
     answer, case = obs.student, obs.case
-    where = f"{case.label}{_dims(case)}"
+    where = f"{case.title}{_dims(case)}"
     if answer.value is None:
         return CaseVerdict(False, answer.problem, answer.details, case=where, inputs=_inputs(case))
-    result = compare(answer.value, obs.expected, check.tolerance)
+    side_effect = _side_effect(part, obs, rubric)
+    if side_effect is not None:
+        return CaseVerdict(False, side_effect.message, finding=side_effect.finding, case=where, inputs=_inputs(case))
+    tolerance = _tolerance(check.tolerance, answer, rubric)
+    result = compare(answer.value, obs.expected, tolerance)
     if result.ok:
-        return CaseVerdict(True, case=where)
-    finding = _explain(part, obs, answer.value, obs.expected, check.tolerance, rubric)
+        return CaseVerdict(True, case=where, remark=_precision_remark(answer, tolerance))
+    finding = _explain(part, obs, answer.value, obs.expected, tolerance, rubric)
     return CaseVerdict(False, result.message, finding=finding, case=where, inputs=_inputs(case))
+
+
+@dataclass(frozen=True)
+class _SideEffect:
+    message: str
+    finding: Finding
+
+
+def _side_effect(part: CheckedPart, obs: Observation, rubric: Rubric) -> _SideEffect | None:
+    """A call that changed its arguments (unless the rubric allows it), or that answered a repeated
+    case differently: the returned value alone would hide both."""
+    function = rubric.functions.get(part.target.name) if isinstance(part.target, CallTarget) else None
+    if obs.mutated and function is not None and not function.in_place_allowed:
+        names = ", ".join(obs.mutated)
+        noun = "argument" if len(obs.mutated) == 1 else "arguments"
+        return _SideEffect(
+            f"{function.name}() changed its {noun} {names} in place",
+            Finding("mutates_input", f"Your function modifies its input {names} in place (e.g. {obs.mutated[0]} -= …, "
+                                     f"or {obs.mutated[0]}[i] = … on the array it was given): the caller's array "
+                                     "changes too. Work on a copy, or build a new array "
+                                     f"({obs.mutated[0]} = {obs.mutated[0]} - …)."))
+    repeat = obs.repeat_of
+    if repeat is not None and repeat.value is not None and not Tolerance(0, 0).close(obs.student.value, repeat.value):
+        return _SideEffect(
+            "called again at once with the same inputs, it returned a different value",
+            Finding("keeps_state", "Your function answers the same inputs differently when called again: it keeps state "
+                                   "between calls (a module-level total, a list it appends to, a global that "
+                                   "grows) or draws random numbers. Compute everything from the arguments."))
+    return None
+
+
+def _tolerance(tolerance: Tolerance, answer, rubric: Rubric) -> Tolerance:
+    """float32 results earn credit at float32 precision unless the rubric requires float64."""
+    if answer.is_low_precision and not rubric.defaults.require_float64:
+        return tolerance.widened(FLOAT32)
+    return tolerance
+
+
+def _precision_remark(answer, tolerance: Tolerance) -> str:
+    if not answer.is_low_precision:
+        return ""
+    return (f"your results are {answer.dtype}: compared at {answer.dtype} precision (rtol {tolerance.rtol:g}); "
+            "use float64 (numpy's default) for full precision")
 
 
 # -- diagnosis -----------------------------------------------------------------
@@ -177,7 +241,9 @@ def _failed(check: Check, kind: str, summary: str, details: str = "", finding: F
 
 
 def _on(case: Case | None) -> str:
-    return f" (on the {case.label} case)" if case and not case.is_random else (f" (on {case.label})" if case else "")
+    if case is None:
+        return ""
+    return f" (on the {case.title} case)" if not (case.is_random or case.is_edge) else f" (on {case.title})"
 
 
 def _dims(case: Case) -> str:

@@ -88,6 +88,9 @@ def main(argv: list[str]) -> int:
 def _check_paths(submissions: Path, out: Path) -> str:
     if out.exists() and not out.is_dir():
         return f"--out {out} is not a folder"
+    existing = next((p for p in (out, *out.absolute().parents) if p.exists()), None)
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        return f"--out {out}: cannot write in {existing}"
     if submissions.is_dir():
         real_out, real_in = os.path.realpath(out), os.path.realpath(submissions)
         if real_out == real_in or real_out.startswith(real_in.rstrip("/") + "/"):
@@ -96,14 +99,14 @@ def _check_paths(submissions: Path, out: Path) -> str:
 
 
 def _backend_factory(scheduler: str | None):
-    def make(rubric, bundle, jobs):
+    def make(rubric, bundle, jobs, hide):
         if scheduler:
             from ..batch.dask_backend import DaskBackend
 
             return DaskBackend(scheduler, bundle, str(rubric.path))
         from ..batch.pool import LocalPool
 
-        return LocalPool(rubric.path, bundle.digest, jobs, rubric.defaults.total_timeout)
+        return LocalPool(rubric.path, bundle.digest, jobs, rubric.defaults.total_timeout, hide)
 
     return make
 

@@ -12,13 +12,14 @@ import threading
 from pathlib import Path
 
 from .. import __version__
-from . import say, say_error
+from . import github_env, say, say_error
 from ..exit_codes import ExitCode
 from ..sandbox.launcher import acquire_launcher, release_launcher
 from ..testpoint import reached
 
 _EPILOG = """sub-commands:
   grade check [RUBRIC_OR_DIR ...]   self-test rubrics: reference and samples get their declared scores
+  grade publish RUBRIC -o DIR       write the public rubric students check their work with (no answers)
   grade stub --rubric RUBRIC        write a starter submission.py for a rubric
   grade doctor                      show which sandbox layers are active on this machine
 
@@ -27,7 +28,14 @@ exit status:
   1  points lost
   2  usage error, or an invalid rubric or reference
   3  could not grade: a fault of the grading machine, not the submission; no grade given
-  128+N  stopped by signal N (130 for Ctrl-C)"""
+  128+N  stopped by signal N (130 for Ctrl-C)
+
+in GitHub Actions (GITHUB_ACTIONS=true): error annotations at the functions that lost points, the report
+appended to $GITHUB_STEP_SUMMARY, and step outputs (in $GITHUB_OUTPUT) `result` (GitHub Classroom's
+runner result), `score` and `max-score`. See docs/ci.md."""
+
+FORMATS = ("text", "json", "junit", "markdown")
+AUDIENCES = ("student", "released", "staff")
 
 
 class UsageError(Exception):
@@ -54,8 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="in a folder submission, the module to grade (default: submission.py, else the only "
                              "file that defines the rubric's functions)")
     parser.add_argument("--rubric", "-r", type=Path, required=True, help="the assignment's YAML rubric")
-    parser.add_argument("--format", "-f", choices=("text", "json"), default="text",
-                        help="text: a report for people (default); json: Gradescope results.json")
+    parser.add_argument("--format", "-f", choices=FORMATS, default="text",
+                        help="text: a report for people (default); json: Gradescope results.json; junit: JUnit XML "
+                             "(one testcase per part); markdown: a summary to paste")
+    parser.add_argument("--audience", choices=AUDIENCES, default="student",
+                        help="who reads the report: student (default; parts not `visible` are left out), released "
+                             "(also after_due_date and after_published parts) or staff (everything)")
     parser.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
     parser.add_argument("--fail-under", type=percent, metavar="PERCENT",
                         help="exit 0 when the score is at least PERCENT (0-100) of the maximum")
@@ -86,9 +98,10 @@ def _grade(options: argparse.Namespace) -> int:
     try:
         _check_output(options.output, [options.submission, options.rubric])
         with Grader(options.rubric) as grader:
-            _check_output(options.output, [grader.rubric.reference])
+            _check_output(options.output, [p for p in (grader.rubric.reference,) if p is not None])
             report = _preload(_REPORT_MODULES[options.format])
             outcome = grader.grade(options.submission, entry=options.file)
+            where = _locations(grader.rubric, options) if github_env.active() else {}
     except (RubricError, SubmissionError, UsageError) as exc:  # a failing reference is the rubric's fault
         say_error("grade", exc)
         return ExitCode.USAGE_ERROR
@@ -96,23 +109,81 @@ def _grade(options: argparse.Namespace) -> int:
         outcome = CouldNotGrade(str(options.submission), str(options.rubric), f"could not grade: {exc}")
     if isinstance(outcome, CouldNotGrade):
         say(f"grade: {outcome.reason} (not the submission's fault; no grade was given)")
+        if github_env.active():
+            _github_could_not_grade(outcome.reason)
         return ExitCode.COULD_NOT_GRADE
     for warning in outcome.warnings:
         say(f"grade: {warning}")
     report.join()
     reached("report")
+    audience = _audience(options.audience)
     try:
-        write_report(outcome, options.format, options.output)
+        write_report(outcome, options.format, options.output, audience)
     except UsageError as exc:
         say_error("grade", exc)
         return ExitCode.USAGE_ERROR
     except OSError as exc:
         say(f"grade: could not write the report to {options.output}: {exc.strerror or exc}")
         return ExitCode.COULD_NOT_GRADE
+    if github_env.active() and not _github(outcome, where, audience, _stdout_is_data(options)):
+        return ExitCode.COULD_NOT_GRADE
     return exit_status(outcome.score, outcome.max_score, options.fail_under)
 
 
-_REPORT_MODULES = {"json": "grader.report.gradescope", "text": "grader.report.terminal"}
+_REPORT_MODULES = {"json": "grader.report.gradescope", "text": "grader.report.terminal",
+                   "junit": "grader.report.junit", "markdown": "grader.report.markdown"}
+
+
+def _audience(name: str):
+    from ..report.audience import Audience
+
+    return Audience(name)
+
+
+def _stdout_is_data(options: argparse.Namespace) -> bool:
+    """Whether stdout carries a machine-readable report (workflow commands then go to stderr)."""
+    return options.output is None and options.format != "text"
+
+
+def _locations(rubric, options: argparse.Namespace) -> dict:
+    """Each part's line in the submission (parsed, never run), with paths relative to the repository."""
+    from ..locate import part_lines
+    from ..results import SourceLine
+    from ..submissions import SubmissionError, read_submission
+
+    try:
+        files = read_submission(options.submission, (), options.file, [*rubric.functions, *rubric.constants])
+    except SubmissionError:
+        return {}
+    folder = options.submission if options.submission.is_dir() else None
+    return {name: SourceLine(github_env.repository_path(folder / module if folder else options.submission), line)
+            for name, (module, line) in part_lines(rubric, files).items()}
+
+
+def _github(outcome, where: dict, audience, stdout_is_data: bool) -> bool:
+    """Annotations, the job summary and the step outputs; False when the outputs cannot be written."""
+    from ..report.classroom import classroom_result, encode
+    from ..report.github import annotations, output_line
+    from ..report.markdown import render_markdown
+
+    github_env.emit(annotations(outcome, where, audience), sys.stderr if stdout_is_data else sys.stdout)
+    github_env.append_summary(render_markdown(outcome, audience))
+    shown = classroom_result(outcome, where, audience)
+    score = sum(test["score"] for test in shown["tests"])
+    return github_env.set_outputs(output_line("result", encode(shown)) + output_line("score", _plain(score))
+                                  + output_line("max-score", _plain(shown["max_score"])))
+
+
+def _github_could_not_grade(reason: str) -> None:
+    from ..report.classroom import classroom_error, encode
+    from ..report.github import command, output_line
+
+    github_env.emit([command("error", reason, title="could not grade (not the submission's fault)")], sys.stderr)
+    github_env.set_outputs(output_line("result", encode(classroom_error(reason))))
+
+
+def _plain(value: float) -> str:
+    return f"{value:g}"
 
 
 def _preload(module: str) -> threading.Thread:
@@ -147,19 +218,35 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def write_report(result, fmt: str, output: Path | None) -> None:
+def write_report(result, fmt: str, output: Path | None, audience=None) -> None:
     """Write the report to ``output`` atomically (never a truncated file), or to stdout."""
+    from ..report.audience import Audience
+
+    audience = audience or Audience.STUDENT
     if fmt == "json":
         from ..report.gradescope import render_json
 
         text = render_json(result)
+    elif fmt == "junit":
+        from ..report.junit import render_junit
+
+        text = render_junit(result, audience)
+    elif fmt == "markdown":
+        from ..report.markdown import render_markdown
+
+        text = render_markdown(result, audience)
     elif output is None:
-        _write_stdout(lambda stream: _render_terminal(result, stream))
+        _write_stdout(lambda stream: _render_terminal(result, stream, audience))
         return
     else:
         from ..report.terminal import render_plain
 
-        text = render_plain(result)
+        text = render_plain(result, audience)
+    write_text(text, output)
+
+
+def write_text(text: str, output: Path | None) -> None:
+    """``text`` to ``output`` atomically (a temporary file renamed into place), or to stdout."""
     if output is None:
         _write_stdout(lambda stream: stream.write(text))
         return
@@ -178,10 +265,10 @@ def write_report(result, fmt: str, output: Path | None) -> None:
         raise
 
 
-def _render_terminal(result, stream) -> None:
+def _render_terminal(result, stream, audience) -> None:
     from ..report.terminal import make_console, render
 
-    render(result, make_console(stream))
+    render(result, make_console(stream), audience)
 
 
 def _write_stdout(write) -> None:

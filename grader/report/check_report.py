@@ -16,21 +16,30 @@ from ..results import CheckReport
 from ..text import inert_line
 from .audience import number
 
+_SHOWN_PER_RULE = 3  # warnings of one rule shown per rubric in the text report
+
 
 def render_check(report: CheckReport, console: Console) -> None:
     """The table of graded subjects, the problems (red), the warnings (yellow) and the count."""
     console.print(_table(report))
     for rubric in report.rubrics:
         for line in rubric.error.splitlines():
-            console.print(Text(inert_line(f"✗ {line}"), style="red"))
+            console.print(Text(inert_line(f"✗ {line}"), style="red"), soft_wrap=True)
         for finding in rubric.errors:
-            console.print(Text(inert_line(f"✗ {finding}"), style="red"))
+            console.print(Text(inert_line(f"✗ {finding}"), style="red"), soft_wrap=True)
         for sample in rubric.samples:
             for why in filter(None, (sample.could_not_grade, *sample.mismatches)):
-                console.print(Text(inert_line(f"✗ {rubric.name}/{sample.name}: {why}"), style="red"))
+                console.print(Text(inert_line(f"✗ {rubric.name}/{sample.name}: {why}"), style="red"), soft_wrap=True)
     for rubric in report.rubrics:
+        shown: dict[str, int] = {}
         for finding in rubric.warnings:
-            console.print(Text(inert_line(f"warning: {finding}"), style="yellow"))
+            shown[finding.rule] = shown.get(finding.rule, 0) + 1
+            if shown[finding.rule] <= _SHOWN_PER_RULE:
+                console.print(Text(inert_line(f"warning: {finding}"), style="yellow"), soft_wrap=True)
+        for rule, count in shown.items():
+            if count > _SHOWN_PER_RULE:
+                console.print(Text(f"warning: {rubric.file}: … and {count - _SHOWN_PER_RULE} more [{rule}] "
+                                   "(all of them with --format json)", style="yellow"), soft_wrap=True)
     passed, failed = counts(report)
     console.print(f"{passed} passed, {failed} failed")
 

@@ -56,7 +56,7 @@ def _extra(part: PartResult) -> dict[str, Any]:
 
 
 def _passed_output(part: PartResult) -> str:
-    return "\n".join(f"{c.kind}: {c.summary}" for c in part.checks)
+    return "\n".join([f"{c.kind}: {c.summary}" for c in part.checks] + [f"note: {r}" for r in part.remarks])
 
 
 def _overall_output(result: GradeResult) -> str:

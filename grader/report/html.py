@@ -52,7 +52,7 @@ def _e(text: object) -> str:
 
 def _summary(report: ClassReport) -> str:
     rows = [("submissions", str(len(report.rows)), "count"),
-            ("graded", str(sum(1 for r in report.rows if r.status.has_score)), "graded")]
+            ("with a grade", str(sum(1 for r in report.rows if r.status.has_score)), "graded")]
     rows += [(s.value, str(report.count(s)), s.name.lower().replace("_", "-")) for s in RowStatus
              if s is not RowStatus.GRADED and report.count(s)]
     rows += [("mean", number(report.mean), "mean"), ("median", number(report.median), "median"),

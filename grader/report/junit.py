@@ -43,7 +43,7 @@ def render_junit(result: GradeResult, audience: Audience = Audience.STUDENT) -> 
         _count(suite)
         root.append(suite)
     if shown.stdout.strip() and len(root):
-        root[-1].append(_text_element("system-out", shown.stdout))
+        root[0].append(_text_element("system-out", shown.stdout))  # the student's output, once
     _count_all(root)
     return _serialise(root)
 

@@ -9,6 +9,7 @@ or workflow commands.
 
 from __future__ import annotations
 
+import html
 import re
 
 from ..results import CheckReport, GradeResult, PartResult, RubricCheck
@@ -19,7 +20,7 @@ MAX_PRINTED = 2000  # characters of the student's output shown
 MAX_BYTES = 1 << 20  # GitHub's limit for one step's job summary
 
 _ICON = {"passed": "✅", "partial": "🟡", "failed": "❌", "pending": "⏳"}
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 
 
 def render_markdown(result: GradeResult, audience: Audience = Audience.STUDENT) -> str:
@@ -43,8 +44,8 @@ def render_markdown(result: GradeResult, audience: Audience = Audience.STUDENT) 
     if lost and not shown.problem:
         lines += ["", "### Why points were lost", ""]
         for part in lost:
-            lines += [f"<details><summary>{_ICON[part.status]} {cell(part.question_id)} ({cell(part.part_id)}) "
-                      f"{cell(part.title)}: {number(part.score)} / {number(part.points)}</summary>", "",
+            summary = f"{part.question_id} ({part.part_id}) {part.title}: {number(part.score)} / {number(part.points)}"
+            lines += [f"<details><summary>{_ICON[part.status]} {html_text(summary)}</summary>", "",
                       *fence("\n".join(map(str, part.reasons()))), "", "</details>", ""]
     if shown.stdout.strip():
         printed = shown.stdout if len(shown.stdout) <= MAX_PRINTED else shown.stdout[:MAX_PRINTED] + "\n…"
@@ -78,7 +79,7 @@ def render_check_markdown(report: CheckReport) -> str:
 
 
 def _problems(rubric: RubricCheck) -> list[str]:
-    lines = [f"- ❌ {cell(rubric.file)}: {cell(error)}" for error in rubric.error.splitlines()]
+    lines = [f"- ❌ {cell(error)}" for error in rubric.error.splitlines()]
     lines += [f"- ❌ {cell(str(finding))}" for finding in rubric.errors]
     for sample in rubric.samples:
         for why in (sample.could_not_grade, *sample.mismatches):
@@ -89,7 +90,7 @@ def _problems(rubric: RubricCheck) -> list[str]:
 
 def _points(part: PartResult) -> str:
     if part.status == "pending":
-        return f"graded after submission ({number(part.pending)})"
+        return f"{number(part.pending)} graded after submission"
     text = f"{number(part.score)} / {number(part.points)}"
     return text + (f" (+{number(part.pending)} after submission)" if part.pending else "")
 
@@ -101,6 +102,11 @@ def _later(pending: float, withheld: tuple[str, ...]) -> str:
     if withheld:
         parts.append("graded after submission: " + ", ".join(cell(name) for name in withheld))
     return "⏳ " + "; ".join(parts) + "."
+
+
+def html_text(text: str) -> str:
+    """``text`` on one line for raw HTML (inside ``<summary>``, Markdown escapes are not read)."""
+    return html.escape(no_commands(inert_line(text)))
 
 
 def cell(text: str) -> str:

@@ -49,6 +49,8 @@ def render(result: GradeResult, console: Console, audience: Audience = Audience.
         for part in question.parts:
             if part.status not in ("passed", "pending") and not result.problem:
                 console.print(_reasons(question, part))
+            for remark in part.remarks:
+                console.print(Text(inert_line(f"note on {question.id} ({part.part_id}): {remark}"), style="dim"))
     if view.withheld:
         console.print(Text(inert_line("graded after submission: " + ", ".join(view.withheld)), style="dim"))
     if result.stdout.strip():
@@ -65,10 +67,10 @@ def _header(view: View) -> Panel:
     body.add_row("rubric", Text(inert_line(result.rubric)))
     body.add_row("score", Text(f"{_fmt(result.score)} / {_fmt(result.max_score)}  ({percent:.1f}%)",
                                style=f"bold {style}"))
-    if view.pending or view.withheld:
-        later = f"{_fmt(view.pending)} more point(s)" if view.pending else "more parts"
-        body.add_row("later", Text(f"{later} graded after submission (they need the course's answers)",
-                                   style="dim"))
+    later = [f"{_fmt(view.pending)} more point(s) need the course's answers"] if view.pending else []
+    later += [f"{len(view.withheld)} part(s) not shown yet"] if view.withheld else []
+    if later:
+        body.add_row("later", Text("; ".join(later) + ": graded after submission", style="dim"))
     return Panel(body, title=Text(inert_line(result.title), style="bold"), title_align="left")
 
 

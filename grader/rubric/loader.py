@@ -16,7 +16,9 @@ from .model import (
     ClaimPart,
     ConstantTarget,
     Defaults,
+    DimExpr,
     Draw,
+    Edge,
     Function,
     Mistake,
     Param,
@@ -147,6 +149,8 @@ class _Builder:
             random_cases=raw.get("random_cases", base.random_cases),
             call_timeout=float(raw.get("call_timeout", base.call_timeout)),
             total_timeout=float(raw.get("total_timeout", base.total_timeout)),
+            edge_cases=raw.get("edge_cases", base.edge_cases),
+            require_float64=raw.get("require_float64", base.require_float64),
         )
 
     def _dimensions(self, raw: Mapping[str, list[int]]) -> dict[str, tuple[int, int]]:
@@ -168,23 +172,46 @@ class _Builder:
         base = ("interface", "functions", name)
         params = tuple(
             Param(p, self._shape(base + ("params", p, "shape"), ps.get("shape"), dims),
-                  self._draw(ps.get("draw", "normal")), ps.get("doc", ""), ps.get("upstream"))
+                  self._draw(base + ("params", p, "draw"), ps.get("draw", "normal"), dims), ps.get("doc", ""),
+                  ps.get("upstream"), ps.get("dtype", "float"))
             for p, ps in (spec.get("params") or {}).items()
         )
         returns = tuple(
             ValueSpec(r, self._shape(base + ("returns", r, "shape"), rs.get("shape"), dims), rs.get("doc", ""))
             for r, rs in spec["returns"].items()
         )
-        return Function(name, params, returns, spec.get("doc", ""))
+        edges = tuple(self._edge(base + ("edges", i), raw, params, dims) for i, raw in enumerate(spec.get("edges", [])))
+        return Function(name, params, returns, spec.get("doc", ""), spec.get("exempt_from_reference", ""),
+                        spec.get("in_place", "forbidden") == "allowed", edges)
 
-    @staticmethod
-    def _draw(raw: str | Mapping[str, Any]) -> Draw:
+    def _edge(self, path: tuple, raw: Mapping[str, Any], params: tuple[Param, ...], dims: Mapping[str, Any]) -> Edge:
+        kind = "zero" if "zero" in raw else "tie"
+        names = tuple(raw[kind])
+        by_name = {p.name: p for p in params}
+        for name in names:
+            if name not in by_name:
+                raise self.fail(path + (kind,), f"'{name}' is not a parameter of this function")
+        along = raw.get("along")
+        if along is not None:
+            if along not in dims:
+                raise self.fail(path + ("along",), f"unknown dimension '{along}' (declare it under 'dimensions')")
+            lacking = [n for n in names if along not in by_name[n].shape.names()]
+            if lacking:
+                raise self.fail(path + ("along",), f"parameter '{lacking[0]}' has no dimension '{along}'")
+        return Edge(kind, names, along)
+
+    def _draw(self, path: tuple, raw: str | Mapping[str, Any], dims: Mapping[str, Any]) -> Draw:
         if isinstance(raw, str):
             return {"normal": Draw("normal", (0.0, 1.0)), "uniform": Draw("uniform", (-1.0, 1.0)),
                     "unit": Draw("uniform", (0.05, 0.95))}[raw]
         (kind, args), = raw.items()
-        values = tuple(float(a) for a in (args if isinstance(args, list) else [args]))
-        return Draw(kind, values)
+        values = tuple(DimExpr.parse(a) if isinstance(a, str) else float(a)
+                       for a in (args if isinstance(args, list) else [args]))
+        draw = Draw(kind, values)
+        unknown = sorted(draw.names() - set(dims))
+        if unknown:
+            raise self.fail(path, f"unknown dimension '{unknown[0]}' (declare it under 'dimensions')")
+        return draw
 
     def _cases(self, raw: Mapping[str, Any], functions: Mapping[str, Function]) -> dict[str, dict[str, Any]]:
         cases = {}
@@ -319,12 +346,15 @@ class _Builder:
         random = spec.get("random", defaults.random_cases)
         if random and not functions[target.name].params:
             random = 1  # without inputs, every call is the same case
-        return ReferenceCheck(random, named, spec.get("scoring", "all"), tol, weight)
+        edges = spec.get("edges", defaults.edge_cases if functions[target.name].edges else 0)
+        if edges and not functions[target.name].edges:
+            raise self.fail(path + ("reference", "edges"), f"{target.name}() declares no edges to push cases onto")
+        return ReferenceCheck(random, named, spec.get("scoring", "all"), tol, weight, edges)
 
 
 def _runs_a_case(checks: tuple[Check, ...]) -> bool:
     """Whether a part's checks call the function at least once (a shape check alone calls nothing)."""
-    return any(isinstance(c, ValueCheck) or (isinstance(c, ReferenceCheck) and (c.cases or c.random))
+    return any(isinstance(c, ValueCheck) or (isinstance(c, ReferenceCheck) and (c.cases or c.random or c.edges))
                for c in checks)
 
 

@@ -67,10 +67,18 @@ class Shape:
 
 @dataclass(frozen=True)
 class Draw:
-    """How a random case fills a parameter: a distribution and its two numbers, or choices."""
+    """How a random case fills a parameter: a distribution and its two numbers, or choices.
+
+    A bound of ``integers`` may be a dimension expression (``K-1``), resolved per case."""
 
     kind: str = "normal"  # normal | uniform | integers | choice | constant
-    args: tuple[float, ...] = (0.0, 1.0)
+    args: tuple[float | DimExpr, ...] = (0.0, 1.0)
+
+    def resolve(self, dims: Mapping[str, int]) -> tuple[float, ...]:
+        return tuple(a.resolve(dims) if isinstance(a, DimExpr) else a for a in self.args)
+
+    def names(self) -> set[str]:
+        return {a.name for a in self.args if isinstance(a, DimExpr) and a.name is not None}
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,17 @@ class Param:
     draw: Draw
     doc: str = ""
     upstream: str | None = None  # "question/part" whose correct answer this argument is
+    dtype: str = "float"  # "float" | "int": what the student receives
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A boundary a random case can be pushed onto: listed parameters set to exactly 0 (whole slices
+    along a dimension, so that a pre-activation such as W x + b is exactly 0), or given ties."""
+
+    kind: str  # "zero" | "tie"
+    params: tuple[str, ...]
+    along: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +116,9 @@ class Function:
     params: tuple[Param, ...]
     returns: tuple[ValueSpec, ...]
     doc: str = ""
+    exempt_from_reference: str = ""  # why no part compares it with the reference (empty: it must be compared)
+    in_place_allowed: bool = False  # whether it may modify its arguments (the returned value is graded anyway)
+    edges: tuple[Edge, ...] = ()
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -145,6 +167,10 @@ class Tolerance:
         with np.errstate(invalid="ignore", over="ignore"):
             return np.abs(student - expected) - (self.atol + self.rtol * np.abs(expected))
 
+    def widened(self, other: "Tolerance") -> "Tolerance":
+        """The looser of the two in each term (e.g. the float32 floor for a float32 result)."""
+        return Tolerance(max(self.rtol, other.rtol), max(self.atol, other.atol))
+
     def within(self, student: np.ndarray, expected: np.ndarray) -> np.ndarray:
         """Element-wise verdict for two arrays of the same shape (NaN is never within)."""
         return self.excess(student, expected) <= 0
@@ -178,9 +204,12 @@ class ReferenceCheck:
     scoring: str  # "all" | "proportional"
     tolerance: Tolerance
     weight: float = 1.0
+    edges: int = 0  # edge cases (see Function.edges)
 
 
 Check = ShapeCheck | ValueCheck | ReferenceCheck
+
+FLOAT32 = Tolerance(rtol=1e-4, atol=1e-6)  # what a float32 computation can promise
 
 
 @dataclass(frozen=True)
@@ -312,6 +341,8 @@ class Defaults:
     random_cases: int = 20
     call_timeout: float = 2.0
     total_timeout: float = 60.0
+    edge_cases: int = 4
+    require_float64: bool = False
 
 
 @dataclass(frozen=True)

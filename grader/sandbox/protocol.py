@@ -7,7 +7,9 @@ as ``{"$d": {...}}`` and values that are neither as ``{"$x": "type name"}``.
 
 The grader trusts nothing that arrives from the worker: :func:`decode` accepts only
 arrays whose dtype is a plain boolean, integer or float (``<f8``, ``|b1``, ...),
-checks that the bytes match the shape, caps every size, and returns float64 copies.
+checks that the bytes match the shape, caps every size, and returns copies in native byte
+order that keep their dtype (the grader converts to float64 to compare, and can still say
+that a student returned float32 or integers).
 There is no pickle and no object dtype anywhere in the format, so nothing can be
 unpickled. This module imports only the standard library and numpy because the
 worker imports it too.
@@ -109,8 +111,7 @@ def _as_numeric_array(obj: Any) -> np.ndarray | None:
 
 
 def decode(payload: bytes, caps: Caps = Caps()) -> Any:
-    """Parse a payload into JSON data (numbers as floats), float64 arrays, tuples, dicts and
-    :class:`Unsupported`."""
+    """Parse a payload into JSON data, arrays (of their own plain dtype), tuples, dicts and :class:`Unsupported`."""
     try:
         (json_len,) = _JSON_LEN.unpack_from(payload, 0)
         tree = json.loads(payload[_JSON_LEN.size:_JSON_LEN.size + json_len])
@@ -144,7 +145,7 @@ def _from_tree(tree: Any, blobs: list[bytes], budget: list[int], depth: int) -> 
     if isinstance(tree, str):
         return inert(tree)
     if isinstance(tree, (int, float)):
-        return float(tree)
+        return tree  # an int stays an int: the feedback can say the student returned an integer
     if isinstance(tree, list):
         return [_from_tree(v, blobs, budget, depth + 1) for v in tree]
     if not isinstance(tree, dict) or len(tree) != 1:
@@ -177,7 +178,7 @@ def _load_array(blobs: list[bytes], node: Any, budget: list[int]) -> np.ndarray:
         raise ProtocolError("result arrays exceed the size limit")
     if size * dtype.itemsize != len(blobs[index]):
         raise ProtocolError("array bytes do not match its shape")
-    return np.frombuffer(blobs[index], dtype=dtype, count=size).reshape(shape).astype(np.float64)
+    return np.frombuffer(blobs[index], dtype=dtype, count=size).reshape(shape).astype(dtype.newbyteorder("="))
 
 
 # -- framing over file descriptors --------------------------------------------

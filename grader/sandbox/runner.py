@@ -51,6 +51,7 @@ class CallOutcome:
     value: Any = None
     error: StudentError | None = None
     seconds: float = 0.0
+    mutated: tuple[int, ...] = ()  # positions of the array arguments the call changed in place
 
     @property
     def ok(self) -> bool:
@@ -227,7 +228,7 @@ class SubmissionRunner:
             return CallOutcome(error=StudentError("bad_result", "the result channel was tampered with"), seconds=seconds)
         if reply.get("error"):
             return CallOutcome(error=_student_error(reply["error"]), seconds=seconds)
-        return CallOutcome(value=reply.get("value"), seconds=seconds)
+        return CallOutcome(value=reply.get("value"), seconds=seconds, mutated=_positions(reply.get("mutated")))
 
     def _lost(self, started: float, deadline: float, name: str | None) -> CallOutcome:
         """A call that did not answer before its deadline: end the worker, and skip ``name``'s later calls."""
@@ -365,6 +366,14 @@ def _batches(calls: Sequence[Sequence[np.ndarray]]) -> list[list[Sequence[np.nda
         batches[-1].append(args)
         size += nbytes
     return batches
+
+
+def _positions(raw: Any) -> tuple[int, ...]:
+    """Argument positions the worker reports as changed (ints arrive as numbers or a numeric array)."""
+    try:
+        return tuple(sorted({int(i) for i in (raw if raw is not None else ())}))[:64]
+    except (TypeError, ValueError):
+        return ()
 
 
 def _crashed() -> CallOutcome:

@@ -108,17 +108,18 @@ def serve(module: Any, requests_fd: int, responses_fd: int, code_dir: str) -> No
         request_id = request.get("id")
         if request.get("op") == "has":
             names = [str(n) for n in request.get("names", [])]
-            _reply(responses_fd, {"id": request_id}, lambda: [n for n in names if hasattr(module, n)])
+            _reply(responses_fd, {"id": request_id}, lambda: ([n for n in names if hasattr(module, n)], {}))
         elif request.get("op") == "calls":
             for index, args in enumerate(request.get("args", [])):
                 _reply(responses_fd, {"id": request_id, "index": index}, lambda: call(module, request["name"], args, code_dir))
         else:
-            _reply(responses_fd, {"id": request_id}, lambda: constant(module, request["name"]))
+            _reply(responses_fd, {"id": request_id}, lambda: (constant(module, request["name"]), {}))
 
 
 def _reply(responses_fd: int, header: dict, produce) -> None:
     try:
-        message = encode(dict(header, error=None, value=produce()))
+        value, extra = produce()
+        message = encode(dict(header, error=None, value=value, **extra))
     except _StudentFailure as failure:
         message = encode(dict(header, error=failure.error))
     except BaseException as exc:  # a returned object that breaks while being read
@@ -144,14 +145,17 @@ def constant(module: Any, name: str) -> Any:
     return getattr(module, name)
 
 
-def call(module: Any, name: str, args: list, code_dir: str) -> Any:
+def call(module: Any, name: str, args: list, code_dir: str) -> tuple[Any, dict]:
+    """The function's return value, and ``{"mutated": [positions]}`` naming the array arguments it changed."""
     _missing(module, name, "function")
     value = getattr(module, name)
     if not callable(value):
         raise _StudentFailure(_error("not_callable", f"'{name}' is not a function", ""))
-    args = [float(a) if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args]
+    args = [a.item() if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args]  # a scalar is a float or int
+    before = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
     try:
-        return value(*args)
+        result = value(*args)
+        return result, {"mutated": [i for i, (a, b) in enumerate(zip(args, before)) if _changed(a, b)]}
     except SystemExit:
         raise _StudentFailure(_error("exit", f"{name}() called exit()", "")) from None
     except RecursionError as exc:
@@ -160,6 +164,15 @@ def call(module: Any, name: str, args: list, code_dir: str) -> Any:
     except BaseException as exc:
         raise _StudentFailure(_error("exception", f"{name}() raised {_describe(exc)}",
                                      _student_traceback(exc, code_dir))) from None
+
+
+def _changed(after: Any, before: np.ndarray | None) -> bool:
+    if before is None:
+        return False
+    try:
+        return after.shape != before.shape or not np.array_equal(after, before, equal_nan=before.dtype.kind in "fc")
+    except Exception:  # the student replaced the array's class or contents with something unreadable
+        return True
 
 
 def _flush_student_output() -> None:
