@@ -47,7 +47,8 @@ def compare(student: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> 
     where = f" at index {tuple(int(i) for i in worst)}" if worst else ""
     message = (f"{wrong} of {error.size} entries differ; largest error {float(error.max()):.3g}{where} "
                f"(got {float(student[worst]):.6g}, expected {float(expected[worst]):.6g})")
-    return Comparison(False, "values", message, float(error.max()), float(np.nanmax(rel)),
+    finite_rel = rel[np.isfinite(rel)]
+    return Comparison(False, "values", message, float(error.max()), float(finite_rel.max()) if finite_rel.size else 0.0,
                       tuple(int(i) for i in worst))
 
 

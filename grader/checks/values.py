@@ -116,7 +116,10 @@ def _judge_shape(check: ShapeCheck, part: CheckedPart, obs: Observation, rubric:
     answer, case = obs.student, obs.case
     if answer.value is None:
         return CaseVerdict(False, f"{answer.problem}{_on(case)}", answer.details)
-    wanted = check.shape.resolve(case.dims if case else {})
+    try:
+        wanted = check.shape.resolve(case.dims if case else {})
+    except KeyError:  # a dimension no argument's shape gives: the reference's own shape says it
+        wanted = np.shape(obs.expected)
     if answer.value.shape == wanted:
         return CaseVerdict(True)
     summary = f"shape {answer.value.shape}, expected {wanted} = {check.shape}{_on(case)}"
@@ -215,13 +218,24 @@ def _explain(part: CheckedPart, obs: Observation, student: np.ndarray | None, ex
     if student is None or expected is None:  # no expected value without a reference (a public rubric)
         return None
     for mistake, mutant in obs.mutants:
-        if compare(student, mutant, tolerance).ok:
+        if _matches(student, mutant, tolerance):
             return Finding(mistake.function, mistake.message, declared=True)
     case = obs.case
     batch = case.dims.get(rubric.batch_dimension) if case and rubric.batch_dimension else None
     found = diagnose(student, expected, rtol=tolerance.rtol, atol=tolerance.atol, batch_size=batch,
                      preactivation=_preactivation(part, case, expected))
     return Finding(found.kind, found.message) if found else None
+
+
+def _matches(student: np.ndarray, mutant: np.ndarray, tolerance: Tolerance) -> bool:
+    """Whether the student reproduces a declared mistake, NaN and inf included (an overflowing softmax
+    is recognised by its NaNs where the mistake has them)."""
+    if student.shape != mutant.shape:
+        return False
+    finite = np.isfinite(mutant)
+    if not np.array_equal(np.where(finite, 0, student), np.where(finite, 0, mutant), equal_nan=True):
+        return False  # NaN and ±inf where the mistake has them, and only there
+    return bool(np.all(tolerance.within(student[finite], mutant[finite])))
 
 
 def _preactivation(part: CheckedPart, case: Case | None, expected: np.ndarray) -> np.ndarray | None:

@@ -50,14 +50,17 @@ def render_stub(rubric: Rubric) -> str:
     header = [f'"""{rubric.title}: starter code.', ""]
     if rubric.description:
         header += [rubric.description.strip(), ""]
-    header += ["Implement every function below with numpy. Arrays are float64; scalars arrive as Python floats.",
+    header += ["Implement every function below with numpy. Arrays are float64 unless marked int; scalars arrive as "
+               "Python floats (ints where marked).",
                '"""', "", "import numpy as np", ""]
     blocks = [_function(f) for f in rubric.functions.values()]
     blocks += [_constant(c) for c in rubric.constants.values()]
     return "\n".join(header) + "\n\n" + "\n\n\n".join(blocks) + "\n"
 
 
-def _describe(shape: Shape) -> str:
+def _describe(shape: Shape, dtype: str = "float") -> str:
+    if dtype == "int":
+        return "an int" if not shape.dims else f"int array of shape {shape}"
     return "a float" if not shape.dims else f"array of shape {shape}"
 
 
@@ -65,7 +68,8 @@ def _function(function: Function) -> str:
     lines = [f"def {function.name}({', '.join(function.param_names)}):", f'    """{function.doc or function.name}']
     if function.params:
         lines += ["", "    Parameters:"]
-        lines += [f"        {p.name}: {_describe(p.shape)}" + (f" — {p.doc}" if p.doc else "") for p in function.params]
+        lines += [f"        {p.name}: {_describe(p.shape, p.dtype)}" + (f" — {p.doc}" if p.doc else "")
+                  for p in function.params]
     lines += ["", _returns(function.returns), *[_value_line(r) for r in function.returns], '    """',
               "    raise NotImplementedError"]
     return "\n".join(lines)

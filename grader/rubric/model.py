@@ -151,7 +151,18 @@ def infer_dims(function: Function, args: Mapping[str, Any]) -> dict[str, int]:
             elif dims.setdefault(expr.name, value) != value:
                 raise ShapeMismatch(f"parameter '{param.name}' has shape {actual}, which contradicts "
                                     f"{expr.name} = {dims[expr.name]}")
+    for param in function.params:  # an int parameter named like a dimension (one_hot(y, K)) gives its size
+        if param.dtype == "int" and not param.shape.dims and param.name not in dims and \
+                param.name in _dimension_names(function):
+            dims[param.name] = int(np.asarray(args[param.name]))
     return dims
+
+
+def _dimension_names(function: Function) -> set[str]:
+    names: set[str] = set()
+    for spec in (*function.params, *function.returns):
+        names |= spec.shape.names()
+    return names
 
 
 @dataclass(frozen=True)

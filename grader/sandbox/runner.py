@@ -173,7 +173,9 @@ class SubmissionRunner:
         worker.next_id += 1
         request_id = worker.next_id
         started = time.monotonic()
-        request = {"op": "calls", "name": name, "args": [list(args) for args in calls], "id": request_id}
+        # tuples, not lists: the protocol stacks a list of equal-shaped arrays into one array, which
+        # would merge the arguments and promote an int label to float
+        request = {"op": "calls", "name": name, "args": tuple(tuple(args) for args in calls), "id": request_id}
         try:
             write_message(worker.handle.requests_fd, request, min(started + self.limits.call_timeout, self._deadline))
         except ChannelTimeout:

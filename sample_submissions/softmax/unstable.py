@@ -1,0 +1,31 @@
+"""Wrong: the textbook formula exp(z) / Σ exp(z) without subtracting max(z). Right on ordinary logits;
+exp(1000) overflows to inf and inf / inf is NaN, so large logits give NaN probabilities and loss."""
+
+import numpy as np
+
+
+def softmax(z):
+    e = np.exp(z)
+    return e / np.sum(e)
+
+
+def one_hot(y, K):
+    e = np.zeros(K)
+    e[y] = 1.0
+    return e
+
+
+def cross_entropy(p, y):
+    return -np.log(p[y])
+
+
+def forward(W, b, x, y):
+    z = W @ x + b
+    p = softmax(z)
+    return z, p, cross_entropy(p, y)
+
+
+def backward(W, b, x, y):
+    z, p, _ = forward(W, b, x, y)
+    dz = p - one_hot(y, len(p))
+    return np.outer(dz, x), dz
