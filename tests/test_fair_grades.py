@@ -74,3 +74,37 @@ def test_a_submission_that_guesses_earns_at_most_a_tenth(rubric_path, tmp_path):
             assert not result.problem, result.problem  # it imports and defines everything
             shares[kind] = result.score / result.max_score
     assert all(share <= 0.10 for share in shares.values()), shares
+
+
+UNCOVERED = """
+title: uncovered
+reference: ref.py
+seed: 1
+interface:
+  functions:
+    f: {params: {x: {shape: [2]}}, returns: {y: {shape: [2]}}}
+    g: {params: {x: {shape: [2]}}, returns: {y: {shape: [2]}}EXEMPT}
+questions:
+  - id: "1"
+    title: q
+    parts:
+      - {id: a, title: f, points: 1, call: f, checks: [{reference: {}}]}
+      - {id: b, title: g, points: 1, claim: {kind: gradient_shapes, call: g, outputs: {x: y}}}
+"""
+
+
+@pytest.mark.parametrize("exempt", [False, True])
+def test_grade_check_refuses_a_function_never_compared_with_the_reference(tmp_path, exempt):
+    from helpers import run_grade
+
+    course = tmp_path / "rubrics"
+    course.mkdir()
+    (course / "ref.py").write_text("def f(x):\n    return 2 * x\n\n\ndef g(x):\n    return x\n")
+    text = UNCOVERED.replace("EXEMPT", ', exempt_from_reference: "its shape is the whole question"' if exempt else "")
+    (course / "r.yaml").write_text(text)
+    result = run_grade("check", course / "r.yaml", env={"COLUMNS": "400"})
+    message = "g() is never compared with the reference on random cases"
+    if exempt:
+        assert message not in result.stdout and result.returncode == 0, result.stdout
+    else:
+        assert message in result.stdout and "r.yaml:8: interface.functions.g" in result.stdout and result.returncode == 1

@@ -2,8 +2,8 @@
 
 Each rule is a function ``(rubric, source) -> findings`` in :data:`RULES`; ``source`` is
 the rubric's YAML with the line of every key, so each finding points at a line. A rule
-returns warnings (``grade check`` reports them and still passes); add a rule by
-appending a function here. Rules that need graded samples live in ``grader.selftest``.
+returns warnings (``grade check`` reports them and still passes) or errors (it fails); add a
+rule by appending a function here. Rules that need graded samples live in ``grader.selftest``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Iterator
 
 from ..results import LintFinding
+from .coverage import coverage_gaps
 from .errors import KeyPath, format_key_path
 from .model import CallTarget, CheckedPart, ReferenceCheck, Rubric
 from .yaml_source import YamlSource
@@ -59,4 +60,13 @@ def parts_without_reference(rubric: Rubric, source: YamlSource) -> Iterator[Lint
                               source, ("questions", qi, "parts", pi))
 
 
-RULES: list[LintRule] = [unused_dimensions, parts_without_reference]
+def functions_never_compared(rubric: Rubric, source: YamlSource) -> Iterator[LintFinding]:
+    """An error: a declared function (or one of its outputs) no part compares with the reference on random cases
+    can be wrong wherever the rubric does not look (see :mod:`.coverage`)."""
+    if rubric.public:
+        return
+    for gap in coverage_gaps(rubric):
+        yield finding("reference-coverage", gap.message, source, gap.key_path, severity="error")
+
+
+RULES: list[LintRule] = [unused_dimensions, parts_without_reference, functions_never_compared]
