@@ -24,6 +24,7 @@ from .sandbox.slots import Launcher, SubmissionFiles
 from .sandbox.trusted import TrustedLauncher
 
 _CACHE_BYTES = 8 << 20  # answers kept for the next submission; large cases are recomputed instead
+_VARIANT_CACHE_BYTES = 32 << 20  # answers of the automatic mutants kept for the next submission
 _MIN_CALL_SECONDS = 10.0
 
 
@@ -43,6 +44,8 @@ class Reference:
         call_seconds = max(_MIN_CALL_SECONDS, 5 * rubric.defaults.call_timeout)
         limits = Limits(call_timeout=call_seconds, import_timeout=max(30.0, call_seconds), total_timeout=1e9)
         self._runner = SubmissionRunner(SubmissionFiles.single(source), launcher or TrustedLauncher(), limits)
+        self.source = source.decode("utf-8", errors="replace")  # for automatic mutants (parsed, never run here)
+        self._variants = _Variants(source, launcher or TrustedLauncher(), limits)
         self._cache: dict[tuple[str, str], Any] = {}
         self._cached_bytes = 0
         self._needed = _needed_names(rubric)
@@ -55,6 +58,15 @@ class Reference:
             self._executor.shutdown(wait=True)
             self._executor = None
         self._runner.close()
+        self._variants.close()
+
+    def variant_outputs(self, key: str, source: str, function: str, cases: Sequence[Case],
+                        params: Sequence[str]) -> list[Any]:
+        """The raw return values of ``function`` of a variant of the reference (an automatic mutant, made from
+        ``source`` and named ``key``) on ``cases``; None where the variant failed. Cached like :meth:`outputs`,
+        so a batch computes each variant's answers once. A failing variant is not the rubric's fault: it is
+        simply no explanation."""
+        return self._variants.outputs(key, source, function, cases, params)
 
     def submit(self, functions: Sequence[str], cases: Sequence[Case], params: Sequence[str]) -> Future:
         """Start computing :meth:`outputs` of each of ``functions`` in the background (the reference runs in
@@ -130,6 +142,51 @@ class Reference:
         if self._cached_bytes + size <= _CACHE_BYTES:
             self._cache[key] = value
             self._cached_bytes += size
+
+
+class _Variants:
+    """Variants of the reference (automatic mutants) in a trusted child of their own, started when first
+    needed: a variant that hangs or crashes ends that child, never the reference's."""
+
+    def __init__(self, source: bytes, launcher: Launcher, limits: Limits) -> None:
+        self._source, self._launcher, self._limits = source, launcher, limits
+        self._runner: SubmissionRunner | None = None
+        self._loaded: set[str] = set()
+        self._cache: dict[tuple[str, str, str], Any] = {}
+        self._cached_bytes = 0
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+
+    def outputs(self, key: str, source: str, function: str, cases: Sequence[Case], params: Sequence[str]) -> list:
+        answers = {c.label: self._cache[(key, function, c.label)] for c in cases
+                   if (key, function, c.label) in self._cache}
+        missing = [c for c in cases if c.label not in answers]
+        if missing:
+            calls = [[c.args[p] for p in params] for c in missing]
+            outcomes = self._call(key, source, function, calls)
+            if any(not o.ok and o.error.kind == "not_loaded" for o in outcomes):  # a fresh child: load again
+                self._loaded.discard(key)
+                outcomes = self._call(key, source, function, calls)
+            for case, outcome in zip(missing, outcomes):
+                answers[case.label] = value = outcome.value if outcome.ok else None
+                size = _nbytes(value)
+                if self._cached_bytes + size <= _VARIANT_CACHE_BYTES:  # keep what fits, as the reference does
+                    self._cache[(key, function, case.label)] = value
+                    self._cached_bytes += size
+        return [answers[c.label] for c in cases]
+
+    def _call(self, key: str, source: str, function: str, calls: list) -> list[CallOutcome]:
+        if self._runner is None:
+            self._runner = SubmissionRunner(SubmissionFiles.single(self._source), self._launcher, self._limits)
+        if key not in self._loaded:
+            loaded = self._runner.query({"op": "load", "key": key, "source": source})
+            if not loaded.ok:
+                return [loaded] * len(calls)
+            self._loaded.add(key)
+        return self._runner.call_many(f"{key}:{function}", calls)
 
 
 def _needed_names(rubric: Rubric) -> list[str]:

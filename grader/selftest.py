@@ -25,6 +25,7 @@ from .rubric.errors import KeyPath, RubricError
 from .rubric.lint import finding, lint
 from .rubric.model import Rubric
 from .rubric.yaml_source import YamlSource, read_yaml
+from .submissions import SubmissionError
 
 EXPECTATIONS = "expected.yaml"
 RUBRIC_SUFFIXES = (".yaml", ".yml")
@@ -95,31 +96,35 @@ def _expectations(rubric: Rubric, strict: bool) -> tuple[list[Expectation], list
         return [], [LintFinding("no-samples-folder", setup, f"no samples folder: {expected} does not exist (or set "
                                 f"'samples:'); without samples nothing shows the rubric grades mistakes right",
                                 str(rubric.path))]
-    found: list[LintFinding] = []
     misspelled = sorted(p.name for p in folder.iterdir() if p.is_file() and _looks_like_expectations(p.name))
     file = folder / EXPECTATIONS
     if not file.is_file():
-        hint = f" ({', '.join(misspelled)} is not read: name it {EXPECTATIONS})" if misspelled else ""
-        found.append(LintFinding("no-expectations" if not misspelled else "misspelled-expectations", setup,
-                                 f"no {EXPECTATIONS} in {folder}{hint}", str(folder / (misspelled or [EXPECTATIONS])[0])))
-        expectations: list[Expectation] = []
-    else:
-        found += [LintFinding("misspelled-expectations", setup, f"{name} is not read (only {EXPECTATIONS} is): "
-                              f"merge it into {EXPECTATIONS}", str(folder / name)) for name in misspelled]
-        source = read_yaml(file, "expectations")
-        expectations, problems = load_expectations(source)
-        found += problems
-        declared = {e.sample.resolve() for e in expectations}
-        for sample in discover_samples(folder):
-            if sample.resolve() not in declared:
-                kind = "folder" if sample.is_dir() else "file"
-                found.append(LintFinding("undeclared-sample", "error",
-                                         f"sample {sample.name} ({kind}) is not declared in {EXPECTATIONS}: declare "
-                                         f"its scores (`{sample.name}: {{}}` for full marks) or move it out of {folder}",
-                                         str(sample)))
-    if not expectations and not any(f.severity == "error" for f in found) and file.is_file():
+        return [], [_no_expectations(folder, misspelled, setup)]
+    found = [LintFinding("misspelled-expectations", setup, f"{name} is not read (only {EXPECTATIONS} is): "
+                         f"merge it into {EXPECTATIONS}", str(folder / name)) for name in misspelled]
+    expectations, problems = load_expectations(read_yaml(file, "expectations"))
+    found += problems + _undeclared(folder, expectations)
+    if not expectations and not problems:
         found.append(LintFinding("no-samples", setup, f"{file} declares no sample", str(file), 1))
     return expectations, found
+
+
+def _no_expectations(folder: Path, misspelled: list[str], severity: str) -> LintFinding:
+    if misspelled:
+        return LintFinding("misspelled-expectations", severity, f"no {EXPECTATIONS} in {folder} "
+                           f"({', '.join(misspelled)} is not read: name it {EXPECTATIONS})", str(folder / misspelled[0]))
+    return LintFinding("no-expectations", severity, f"no {EXPECTATIONS} in {folder}: no sample is checked",
+                       str(folder / EXPECTATIONS))
+
+
+def _undeclared(folder: Path, expectations: list[Expectation]) -> list[LintFinding]:
+    """A sample on disk that expected.yaml does not declare: an error, whatever ``strict`` says."""
+    declared = {e.sample.resolve() for e in expectations}
+    return [LintFinding("undeclared-sample", "error",
+                        f"sample {sample.name} ({'folder' if sample.is_dir() else 'file'}) is not declared in "
+                        f"{EXPECTATIONS}: declare its scores (`{sample.name}: {{}}` for full marks) or move it out "
+                        f"of {folder}", str(sample))
+            for sample in discover_samples(folder) if sample.resolve() not in declared]
 
 
 def discover_samples(folder: Path) -> Iterator[Path]:
@@ -192,7 +197,7 @@ def _check_sample(grader: Grader, rubric: Rubric, expectation: Expectation) -> t
         str(expectation.sample.parent / EXPECTATIONS)
     try:
         result = grader.grade(expectation.sample, entry=expectation.entry, course_file=True)
-    except Exception as exc:  # SubmissionError: a folder sample without a clear entry module, a link
+    except SubmissionError as exc:  # a folder sample without a clear entry module, a link
         return SampleCheck(expectation.name, file, 0.0, rubric.points, (f"cannot be graded: {exc}",),
                            line=expectation.line), None
     if isinstance(result, CouldNotGrade):

@@ -18,6 +18,8 @@ from .answers import Answer, error_answer, select_output
 from .cases import Case, edge_case, named_case, random_case
 from .checks.claims import ClaimPlan
 from .checks.evidence import Observation
+from .checks.explain import needs_variants
+from .checks.mutants import mutants_for
 from .checks.values import CasePlan, case_plan
 from .reference import Reference
 from .results import CheckResult
@@ -50,17 +52,40 @@ class Session:
         plans = {id(part): case_plan(part) for part in parts}
         mistakes = list(dict.fromkeys(m.function for part in parts for m in part.mistakes))
         last: tuple[Case, CallOutcome, Any, dict] | None = None  # the last case, to call again right after
+        variants: list | None = None
         for chunk in _chunks(self._cases(function, list(plans.values()))):
             answers = self.reference.submit([function.name, *mistakes], chunk, function.param_names) \
                 if self.reference is not None else None
             student = self.runner.call_many(function.name, [_positional(function, c) for c in chunk])
             expected, *mutant_values = answers.result() if answers is not None else [[None] * len(chunk)]
+            variants = self._variants(function, parts, plans, chunk, student, expected, variants is not None)
             for k, case in enumerate(chunk):
                 mutants = {name: values[k] for name, values in zip(mistakes, mutant_values)}
                 last = (case, student[k], expected[k], mutants)
-                yield from self._observations(parts, plans, case, student[k], expected[k], mutants)
+                yield from _with_variants(self._observations(parts, plans, case, student[k], expected[k], mutants),
+                                          function, variants[k] if variants is not None else None)
         if last is not None:
-            yield from self._again(function, parts, plans, *last)
+            yield from _with_variants(self._again(function, parts, plans, *last), function,
+                                      variants[-1] if variants is not None else None)
+
+    def _variants(self, function: Function, parts: Sequence[CheckedPart], plans: dict, chunk: list[Case],
+                  student: list[CallOutcome], expected: list, already: bool) -> list | None:
+        """The automatic mutants' answers on ``chunk`` (one tuple of (MutantInfo, raw answer) per case), once a
+        part of ``function`` got a wrong answer (``already``: on an earlier chunk); None otherwise. Computed in
+        the reference's trusted process and cached there (see checks.mutants and Reference.variant_outputs)."""
+        if self.reference is None:
+            return None
+        if not already and not any(
+                needs_variants(part, _student_answer(student[k], function, part.target.whole()),
+                               self._expected(expected[k], function, part.target.whole(), case, function.name))
+                for k, case in enumerate(chunk) for part in parts if plans[id(part)].needs(case)):
+            return None
+        declared = frozenset(m.function for _, part in self.rubric.parts() if isinstance(part, CheckedPart)
+                             for m in part.mistakes)
+        found = mutants_for(self.reference.source, function.name, declared)
+        outputs = [self.reference.variant_outputs(m.info.key, m.source, function.name, chunk, function.param_names)
+                   for m in found]
+        return [tuple((m.info, values[k]) for m, values in zip(found, outputs)) for k in range(len(chunk))]
 
     def _again(self, function: Function, parts: Sequence[CheckedPart], plans: dict, case: Case,
                outcome: CallOutcome, expected_raw: Any, mutants: dict) -> Iterator[PartObservation]:
@@ -140,6 +165,18 @@ class Session:
             where = case.label if case else None
             raise self.reference.fail(f"{name}() on {where}: {answer.problem}")
         return answer.value
+
+
+def _with_variants(items: Iterator[PartObservation], function: Function, raw: tuple | None) -> Iterator[PartObservation]:
+    """The observations with each automatic mutant's whole output for their part (None where it has none)."""
+    for item in items:
+        if raw is None:
+            yield item
+            continue
+        whole = item.part.target.whole()
+        values = tuple((info, select_output(value, function, whole).value if value is not None else None)
+                       for info, value in raw)
+        yield PartObservation(item.part, replace(item.observation, variants=values))
 
 
 def _positional(function: Function, case: Case) -> list[np.ndarray]:

@@ -191,3 +191,36 @@ def grad_W1_no_bias(dJ_dz, a, x):
 
 def update_ascent(W1, W2, dW1, dW2, eta):
     return W1 + eta * dW1, W2 + eta * dW2
+
+
+def _backward_with(W1, W2, x, y, forward=forward, dJ_dyhat=dJ_dyhat, dyhat_db=dyhat_db, db_dz=db_dz,
+                   grad_W1=grad_W1):
+    """backward() with some of its pieces replaced by known wrong ones."""
+    a, z, b, y_hat, _ = forward(W1, W2, x, y)
+    dJ_db = dJ_dyhat(y, y_hat) * dyhat_db(b)
+    return grad_W1(dJ_db * db_dz(W2), a, x), grad_W2(dJ_db, z)
+
+
+def backward_no_bias(W1, W2, x, y):
+    """The chain of the right formulas, started from the forward pass that ignores the bias column."""
+    return _backward_with(W1, W2, x, y, forward=forward_no_bias)
+
+
+def backward_loss_sign(W1, W2, x, y):
+    return _backward_with(W1, W2, x, y, dJ_dyhat=dJ_dyhat_sign)
+
+
+def backward_sigmoid_misprint(W1, W2, x, y):
+    return _backward_with(W1, W2, x, y, dyhat_db=dyhat_db_misprint)
+
+
+def backward_db_dz_with_bias(W1, W2, x, y):
+    return _backward_with(W1, W2, x, y, db_dz=db_dz_with_bias)
+
+
+def _grad_W1_no_relu_mask(dJ_dz, a, x):
+    return np.outer(dJ_dz, np.concatenate(([1.0], x)))
+
+
+def backward_no_relu_mask(W1, W2, x, y):
+    return _backward_with(W1, W2, x, y, grad_W1=_grad_W1_no_relu_mask)

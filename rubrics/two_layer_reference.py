@@ -8,7 +8,8 @@ Jacobians are in numerator layout: ∂ŷ/∂z₃ is K×K with entry (i, j) = ∂
 the shape of its parameter.
 
 Regression (1.2): f = 5·ReLU (ReLU′(0) = 0), g = identity, ℓ = ‖ŷ − y‖² (a sum, no ½).
-Classification (1.3): f = tanh, g = σ, ℓ = (1/K) Σᵢ −[yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)].
+Classification (1.3): f = tanh, g = σ, ℓ = (1/K) Σᵢ −[yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)];
+1.3(d)iii also takes ℓ = ‖ŷ − y‖² on the same network (V = 2(ŷ − y)ᵀ).
 1.4(e): one gradient-descent step of the regression net on a batch, ℓ = ‖Ŷ − Y‖²
 summed over the N examples.
 """
@@ -129,6 +130,20 @@ def classification_backward(W1, b1, W2, b2, x, y):
                   classification_dz2_dz1(z1), z2, x)
 
 
+# -- 1.3(d)iii, first version: ℓ = ‖ŷ − y‖² on the classification network -------
+
+
+def classification_mse_dl_dyhat(y_hat, y):
+    """V = 2(ŷ − y)ᵀ."""
+    return 2.0 * (y_hat - y)
+
+
+def classification_mse_backward(W1, b1, W2, b2, x, y):
+    z1, z2, z3, y_hat = classification_forward(W1, b1, W2, b2, x)
+    return _chain(classification_mse_dl_dyhat(y_hat, y), classification_dyhat_dz3(z3), W2,
+                  classification_dz2_dz1(z1), z2, x)
+
+
 # -- 1.4(e): one training step of the regression net on a batch -----------------
 
 
@@ -235,3 +250,34 @@ def train_step_no_factor5(W1, b1, W2, b2, X, Y, lr):
 
 def train_step_no_2(W1, b1, W2, b2, X, Y, lr):
     return _train_step_with(regression_backward_no_2, W1, b1, W2, b2, X, Y, lr)
+
+
+def classification_mse_dl_dyhat_no_2(y_hat, y):
+    return y_hat - y
+
+
+def classification_mse_dl_dyhat_bce(y_hat, y):
+    """The BCE's V given for the MSE question."""
+    return classification_dl_dyhat(y_hat, y)
+
+
+def _classification_mse_chain(W1, b1, W2, b2, x, y, dl_dyhat=classification_mse_dl_dyhat,
+                              dyhat_dz3=classification_dyhat_dz3, dz2_dz1=classification_dz2_dz1):
+    z1, z2, z3, y_hat = classification_forward(W1, b1, W2, b2, x)
+    return _chain(dl_dyhat(y_hat, y), dyhat_dz3(z3), W2, dz2_dz1(z1), z2, x)
+
+
+def classification_mse_backward_no_2(W1, b1, W2, b2, x, y):
+    return _classification_mse_chain(W1, b1, W2, b2, x, y, dl_dyhat=classification_mse_dl_dyhat_no_2)
+
+
+def classification_mse_backward_no_sigma_prime(W1, b1, W2, b2, x, y):
+    return _classification_mse_chain(W1, b1, W2, b2, x, y, dyhat_dz3=lambda z3: np.eye(z3.shape[0]))
+
+
+def classification_mse_backward_bce(W1, b1, W2, b2, x, y):
+    return _classification_mse_chain(W1, b1, W2, b2, x, y, dl_dyhat=classification_dl_dyhat)
+
+
+def classification_mse_backward_tanh_at_z1(W1, b1, W2, b2, x, y):
+    return _classification_mse_chain(W1, b1, W2, b2, x, y, dz2_dz1=classification_dz2_dz1_at_z1)

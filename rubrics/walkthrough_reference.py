@@ -128,3 +128,49 @@ def grad_V_reshaped(grad_h, h, x):
 
 def update_ascent(V, W, grad_V, grad_W, alpha):
     return V + alpha * grad_V, W + alpha * grad_W
+
+
+def _backward_with(V, W, x, y, grad_z=grad_z, grad_W=grad_W, grad_h=grad_h, grad_V=grad_V):
+    """backward() with some of its pieces replaced by known wrong ones."""
+    _, h, _, z, _ = forward(V, W, x, y)
+    gz = grad_z(z, y)
+    return grad_V(grad_h(gz, z, W), h, x), grad_W(gz, z, h)
+
+
+def backward_sign_flipped(V, W, x, y):
+    return _backward_with(V, W, x, y, grad_z=grad_z_sign_flipped)
+
+
+def backward_no_omega(V, W, x, y):
+    return _backward_with(V, W, x, y, grad_W=grad_W_no_omega, grad_h=grad_h_no_omega)
+
+
+def backward_no_lambda(V, W, x, y):
+    return _backward_with(V, W, x, y, grad_V=grad_V_no_lambda)
+
+
+def backward_sigma_prime_of_activation(V, W, x, y):
+    return _backward_with(V, W, x, y, grad_W=grad_W_sigma_prime_of_activation,
+                          grad_h=grad_h_sigma_prime_of_activation, grad_V=grad_V_sigma_prime_of_activation)
+
+
+def backward_reshaped(V, W, x, y):
+    return _backward_with(V, W, x, y, grad_V=grad_V_reshaped)
+
+
+def sgd_step_ascent(V, W, x, y, alpha):
+    gV, gW = backward(V, W, x, y)
+    return V + alpha * gV, W + alpha * gW
+
+
+def sgd_step_w_first(V, W, x, y, alpha):
+    """W updated first, so ∇hℓ (and with it ∇Vℓ) is computed with the new W."""
+    _, h, _, z, _ = forward(V, W, x, y)
+    gz = grad_z(z, y)
+    W_new = W - alpha * grad_W(gz, z, h)
+    return V - alpha * grad_V(grad_h(gz, z, W_new), h, x), W_new
+
+
+def sgd_step_no_omega(V, W, x, y, alpha):
+    gV, gW = backward_no_omega(V, W, x, y)
+    return update(V, W, gV, gW, alpha)

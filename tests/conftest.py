@@ -36,6 +36,14 @@ def _no_process_outside_sandbox_tests(request, monkeypatch):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _no_github_environment(monkeypatch):
+    """Run every test as if outside GitHub Actions: a `grade` started by a test must not annotate the real
+    commit or write the real job summary. Tests that simulate GitHub pass its variables explicitly."""
+    for name in [n for n in os.environ if n.startswith("GITHUB_")]:
+        monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def make_rubric(tmp_path, monkeypatch):
     """Load a rubric from a YAML string (with an empty ref.py beside it), keeping the user's rubric cache out."""

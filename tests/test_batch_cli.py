@@ -11,9 +11,17 @@ import time
 from pathlib import Path
 
 import pytest
-
-from batch_helpers import (RUBRIC, count_rows, gradebook_rows, make_files_class, make_gradescope_export, read_csv,
-                           run_cli, sample, zip_folder)
+from batch_helpers import (
+    RUBRIC,
+    count_rows,
+    gradebook_rows,
+    make_files_class,
+    make_gradescope_export,
+    read_csv,
+    run_cli,
+    sample,
+    zip_folder,
+)
 from helpers import REPO
 
 pytestmark = pytest.mark.sandbox
@@ -266,7 +274,7 @@ def test_a_grading_process_that_dies_costs_one_could_not_grade_and_exit_3(tmp_pa
     victim = next(p for p in _descendants(process.pid) if "grader.batch.pool_worker" in _cmdline(p)
                   and _children_map().get(p))
     os.kill(victim, signal.SIGKILL)
-    stdout, stderr = process.communicate(timeout=300)
+    _, stderr = process.communicate(timeout=300)
     assert process.returncode == 3, stderr
     assert "could not be graded" in stderr and "Traceback" not in stderr
     rows = read_csv(out / "grades.csv")

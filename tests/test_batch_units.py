@@ -9,12 +9,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from batch_helpers import RUBRIC, copy_rubric, make_files_class, make_gradescope_export, read_csv, sample, zip_folder
+
 from grader.batch import inputs
 from grader.batch.analytics import feedback_stems
 from grader.batch.bundle import RubricBundle, content_hash
-from grader.batch.gradebook import Grade, Gradebook, Override, RosterEntry, rubric_info
+from grader.batch.gradebook import Grade, Gradebook, Override
 from grader.batch.inputs import InputError, Layout, discover, extract_zip
 from grader.batch.jobs import Done
 from grader.batch.outputs import safe_cell
@@ -292,3 +292,18 @@ def test_report_escapes_every_student_text():
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "http" not in html.split("</head>")[1]  # nothing loaded from anywhere
+
+
+def test_progress_without_a_terminal_prints_plain_periodic_lines():
+    import io
+
+    from grader.batch.progress import Progress
+
+    stream = io.StringIO()
+    with Progress(stream, 20) as progress:
+        for _ in range(20):
+            progress.advance()
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "grade batch: grading 20 submission(s)"
+    assert lines[-1].startswith("grade batch: 20/20 graded (100%)") and "/s" in lines[-1]
+    assert 3 <= len(lines) <= 12 and "\x1b" not in stream.getvalue()  # every 10 %, no escape codes

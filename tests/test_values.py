@@ -163,17 +163,32 @@ def test_a_call_that_raised_fails_the_value_check_with_its_traceback(rubric):
 # -- shape ------------------------------------------------------------------------------
 
 
-def test_a_transposed_result_fails_the_shape_check_and_is_diagnosed(rubric):
+def test_a_transposed_result_fails_the_shape_check_and_the_comparison_diagnoses_it(rubric):
     part = part_of(rubric, "shape")
     case = named_case(rubric, rubric.functions["outer"], "handout")
     a, b = case.args["a"], case.args["b"]
-    shape_check = part.checks[0]
-    verdict = judge(shape_check, part, observe(case, np.outer(b, a), np.outer(a, b)), rubric)
+    shape_check, reference_check = part.checks
+    observation = observe(case, np.outer(b, a), np.outer(a, b))
+    verdict = judge(shape_check, part, observation, rubric)
     assert not verdict.ok
     result = summarize(shape_check, [verdict])
     assert result.score == 0.0
     assert result.summary == "shape (2, 4), expected (4, 2) = (h, d) (on the handout case)"
-    assert result.finding is not None and result.finding.kind == "transposed" and not result.finding.declared
+    assert result.finding is None  # one check of a part explains it: the comparison, which sees every case
+    compared = summarize(reference_check, [judge(reference_check, part, observation, rubric)])
+    assert compared.finding is not None and compared.finding.kind == "transposed" and not compared.finding.declared
+    assert compared.diagnosis == "transposed"
+
+
+def test_a_shape_check_alone_diagnoses(rubric):
+    from dataclasses import replace
+
+    part = part_of(rubric, "shape")
+    alone = replace(part, checks=part.checks[:1])
+    case = named_case(rubric, rubric.functions["outer"], "handout")
+    a, b = case.args["a"], case.args["b"]
+    result = summarize(alone.checks[0], [judge(alone.checks[0], alone, observe(case, np.outer(b, a), np.outer(a, b)),
+                                               rubric)])
     assert result.diagnosis == "transposed"
 
 
@@ -211,8 +226,18 @@ def test_proportional_scoring_scores_the_fraction_of_passing_cases(rubric):
     d = cases[2].dims["d"]
     assert result.summary.startswith(f"wrong on 1 of 4 case(s); first: random #3 (d={d}): {d} of {d} entries differ")
     assert result.details[0].startswith("inputs: x=[")
-    assert result.finding is not None and result.finding.kind == "scaled"
+    assert result.finding is None  # a factor 1.5 on one case only is no constant factor of the function
     assert summarize(all_or_nothing, [judge(all_or_nothing, part, o, rubric) for o in observations]).score == 0.0
+
+
+def test_a_diagnosis_stands_only_when_every_failing_case_agrees(rubric):
+    part = part_of(rubric, "prop")
+    check = part.checks[0]  # the part's first comparison diagnoses
+    cases = [random_case(rubric, rubric.functions["double"], k) for k in range(4)]
+    same = [judge(check, part, observe(c, 3 * c.args["x"], 2 * c.args["x"]), rubric) for c in cases]
+    assert summarize(check, same).diagnosis == "scaled"  # 1.5 times on every case: a constant factor
+    varying = [judge(check, part, observe(c, (3 + c.index) * c.args["x"], 2 * c.args["x"]), rubric) for c in cases]
+    assert summarize(check, varying).finding is None  # a different factor on each case: no constant factor
 
 
 def test_a_reference_check_passes_when_every_case_matches(rubric):

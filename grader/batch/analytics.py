@@ -11,14 +11,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-import statistics
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from ..report.classbook import (Adjustment, ClassReport, Mistake, PartInfo, PartStats, Person, RowStatus,
-                                StudentRow)
+from ..report.classbook import Adjustment, ClassReport, Mistake, PartInfo, PartStats, Person, RowStatus, StudentRow
 from ..results import CheckResult, CouldNotGrade, GradeResult, PartResult, QuestionResult
 from .gradebook import Grade, Gradebook, Override, RosterEntry, RubricInfo
 
@@ -39,16 +37,15 @@ class StudentGrade:
     feedback_stem: str
 
 
-def current_grades(book: Gradebook, rubric: RubricInfo) -> list[StudentGrade]:
-    """Every student on the roster, in roster order, with their grade under ``rubric``."""
+def current_grades(book: Gradebook, rubric: RubricInfo) -> Iterator[StudentGrade]:
+    """Every student on the roster, in roster order, with their grade under ``rubric``; one at a time, so
+    memory does not grow with the class (a full result is large)."""
     overrides = book.overrides()
     roster = book.roster()
     stems = feedback_stems([e.student for e in roster])
-    out = []
     for entry in roster:
         grade = book.grade_for(entry.student, entry.content_hash, rubric.rubric_hash) if entry.content_hash else None
-        out.append(_student(entry, grade, overrides.get(entry.student, {}), stems[entry.student]))
-    return out
+        yield _student(entry, grade, overrides.get(entry.student, {}), stems[entry.student])
 
 
 def _student(entry: RosterEntry, grade: Grade | None, overrides: dict[str, Override], stem: str) -> StudentGrade:
@@ -114,11 +111,54 @@ def _slug(key: str) -> str:
     return slug
 
 
-def class_report(rubric: RubricInfo, students: Sequence[StudentGrade], notes: Sequence[str] = ()) -> ClassReport:
-    parts = tuple(PartInfo(name, title, points) for name, title, points in rubric.parts)
-    rows = tuple(_row(s, parts) for s in students)
-    stats = tuple(_part_stats(part, students) for part in parts)
-    return ClassReport(rubric.title, rubric.path, rubric.max_score, parts, rows, stats, tuple(notes))
+class ClassStats:
+    """Aggregates students one by one into a :class:`ClassReport` (rows, per-part means, common mistakes)."""
+
+    def __init__(self, rubric: RubricInfo) -> None:
+        self.rubric = rubric
+        self.parts = tuple(PartInfo(name, title, points) for name, title, points in rubric.parts)
+        self.rows: list[StudentRow] = []
+        self._sums: dict[str, list[float]] = {p.name: [0.0, 0, 0] for p in self.parts}  # sum, count, full marks
+        self._mistakes: dict[str, Counter[str]] = {p.name: Counter() for p in self.parts}
+        self._examples: dict[tuple[str, str], tuple[str, str, str]] = {}
+
+    def add(self, student: StudentGrade) -> None:
+        self.rows.append(_row(student, self.parts))
+        if student.result is None:
+            return
+        for part in student.result.parts():
+            if part.name not in self._sums:
+                continue
+            totals = self._sums[part.name]
+            totals[0] += part.score
+            totals[1] += 1
+            totals[2] += part.score >= part.points - 1e-9
+            for diagnosis in part.diagnoses:
+                self._mistakes[part.name][diagnosis] += 1
+                self._examples.setdefault((part.name, diagnosis), (student.entry.student, student.feedback_stem,
+                                                                   _message(part, diagnosis)))
+
+    def report(self, notes: Sequence[str] = ()) -> ClassReport:
+        return ClassReport(self.rubric.title, self.rubric.path, self.rubric.max_score, self.parts, tuple(self.rows),
+                           tuple(self._part_stats(p) for p in self.parts), tuple(notes))
+
+    def _part_stats(self, part: PartInfo) -> PartStats:
+        total, count, full = self._sums[part.name]
+        if not count:
+            return PartStats(part, None, None, ())
+        ranked = sorted(self._mistakes[part.name].items(), key=lambda kv: (-kv[1], kv[0]))[:_TOP_MISTAKES]
+        mistakes = []
+        for diagnosis, n in ranked:
+            key, stem, message = self._examples[(part.name, diagnosis)]
+            mistakes.append(Mistake(diagnosis, message, n, key, stem))
+        return PartStats(part, total / count, full / count, tuple(mistakes))
+
+
+def class_report(rubric: RubricInfo, students: Iterable[StudentGrade], notes: Sequence[str] = ()) -> ClassReport:
+    stats = ClassStats(rubric)
+    for student in students:
+        stats.add(student)
+    return stats.report(notes)
 
 
 def _row(student: StudentGrade, parts: tuple[PartInfo, ...]) -> StudentRow:
@@ -132,31 +172,6 @@ def _row(student: StudentGrade, parts: tuple[PartInfo, ...]) -> StudentRow:
         detail = student.result.problem
     return StudentRow(entry.student, entry.label, people, student.status, student.total,
                       tuple(scores.get(p.name) for p in parts), student.feedback_stem, detail, student.adjustments)
-
-
-def _part_stats(part: PartInfo, students: Sequence[StudentGrade]) -> PartStats:
-    graded = [s for s in students if s.result is not None]
-    found = [p for s in graded for p in s.result.parts() if p.name == part.name]
-    if not found:
-        return PartStats(part, None, None, ())
-    mean = statistics.fmean(p.score for p in found)
-    full = sum(1 for p in found if p.score >= p.points - 1e-9) / len(found)
-    return PartStats(part, mean, full, _mistakes(part, graded))
-
-
-def _mistakes(part: PartInfo, graded: Sequence[StudentGrade]) -> tuple[Mistake, ...]:
-    counts: Counter[str] = Counter()
-    example: dict[str, tuple[str, str, str]] = {}
-    for student in graded:
-        for p in student.result.parts():
-            if p.name != part.name:
-                continue
-            for diagnosis in p.diagnoses:
-                counts[diagnosis] += 1
-                if diagnosis not in example:
-                    example[diagnosis] = (student.entry.student, student.feedback_stem, _message(p, diagnosis))
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:_TOP_MISTAKES]
-    return tuple(Mistake(d, example[d][2], n, example[d][0], example[d][1]) for d, n in ranked)
 
 
 def _message(part: PartResult, diagnosis: str) -> str:

@@ -33,7 +33,7 @@ class RubricBundle:
     digest: str  # sha256 of the grader version, the YAML and the reference, as read
 
     @classmethod
-    def read(cls, rubric: Rubric) -> "RubricBundle":
+    def read(cls, rubric: Rubric) -> RubricBundle:
         text = rubric.path.read_bytes()
         if rubric.reference is None:  # a public rubric (no reference): the YAML alone
             return cls(rubric.path.name, text, b"", "", rubric_digest(text, b""))

@@ -14,7 +14,7 @@ use ``tls://`` with certificates, or keep the scheduler on a private network.
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..results import CouldNotGrade, outcome_from_dict
 from .bundle import RubricBundle

@@ -20,9 +20,9 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from ..results import CouldNotGrade, Outcome, outcome_from_json, outcome_to_json
 from .inputs import Submitter
@@ -134,7 +134,7 @@ class Gradebook:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "Gradebook":
+    def __enter__(self) -> Gradebook:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -218,7 +218,7 @@ class Gradebook:
 
     # -- helpers -------------------------------------------------------------------
 
-    def _transaction(self) -> "_Transaction":
+    def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 
 

@@ -9,8 +9,9 @@ crosses as a pickle from a process that ran student code.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping, Protocol
+from typing import Any, Protocol
 
 from ..results import Outcome, outcome_from_dict
 from ..sandbox.slots import SubmissionFiles

@@ -24,14 +24,14 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ..report.classbook import ClassReport, RowStatus, number
 from ..report.gradescope import to_gradescope
 from ..report.html import render_html
 from ..report.terminal import render_plain
-from .analytics import TOTAL, StudentGrade, class_report, current_grades
+from .analytics import TOTAL, ClassStats, StudentGrade, current_grades
 from .gradebook import Gradebook, RubricInfo
 
 GRADES_CSV = "grades.csv"
@@ -42,12 +42,21 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_outputs(book: Gradebook, out: Path, rubric: RubricInfo, notes: Sequence[str] = ()) -> ClassReport:
-    """Rewrite every output in ``out`` from the gradebook; return the class report it shows."""
-    students = current_grades(book, rubric)
-    report = class_report(rubric, students, notes)
-    _write_feedback(out / FEEDBACK, students)
-    write_atomic(out / GRADES_CSV, grades_csv(rubric, students))
-    write_atomic(out / CANVAS_CSV, canvas_csv(rubric, students))
+    """Rewrite every output in ``out`` from the gradebook; return the class report it shows.
+
+    Students are read one at a time (feedback written, rows and statistics kept small), so
+    memory stays flat however large the class."""
+    stats = ClassStats(rubric)
+    grades, canvas = _Table(grades_header(rubric)), _Table(CANVAS_HEADER + [rubric.title])
+    with _FeedbackFolder(out / FEEDBACK) as feedback:
+        for student in current_grades(book, rubric):
+            feedback.write(student)
+            grades.add(grades_rows(rubric, student))
+            canvas.add(canvas_rows(student))
+            stats.add(student)
+    report = stats.report(notes)
+    write_atomic(out / GRADES_CSV, grades.text())
+    write_atomic(out / CANVAS_CSV, canvas.text())
     write_atomic(out / REPORT_HTML, render_html(report))
     return report
 
@@ -58,29 +67,29 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def grades_csv(rubric: RubricInfo, students: Sequence[StudentGrade]) -> str:
-    head = ["identifier", "name", "email", "sid", "submission", "total", "max", "percent", "status",
+CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+
+
+def grades_header(rubric: RubricInfo) -> list[str]:
+    return ["identifier", "name", "email", "sid", "submission", "total", "max", "percent", "status",
             *(name for name, _, _ in rubric.parts), "adjustments"]
-    rows = []
-    for student in students:
-        scores = {p.name: p.score for p in student.result.parts()} if student.result else {}
-        percent = "" if student.total is None or not rubric.max_score else f"{100 * student.total / rubric.max_score:.1f}"
-        adjustments = "; ".join(f"{a.part or 'total'} = {a.score:g}: {a.reason}" for a in student.adjustments)
-        common = [student.entry.label, number(student.total), number(rubric.max_score), percent, student.status.value,
-                  *(number(scores.get(name)) for name, _, _ in rubric.parts), adjustments]
-        for identifier, name, email, sid in _people(student):
-            rows.append([identifier, name, email, sid, *common])
-    return _csv(head, rows)
 
 
-def canvas_csv(rubric: RubricInfo, students: Sequence[StudentGrade]) -> str:
-    head = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", f"{rubric.title}"]
-    rows = []
-    for student in students:
-        score = number(student.total) if student.status.has_score else ""
-        for identifier, name, email, sid in _people(student):
-            rows.append([name or identifier, "", sid, email or identifier, "", score])
-    return _csv(head, rows)
+def grades_rows(rubric: RubricInfo, student: StudentGrade) -> list[list[str]]:
+    """The student's grades.csv rows (one per submitter of a group submission)."""
+    scores = {p.name: p.score for p in student.result.parts()} if student.result else {}
+    percent = "" if student.total is None or not rubric.max_score else f"{100 * student.total / rubric.max_score:.1f}"
+    adjustments = "; ".join(f"{a.part or 'total'} = {a.score:g}: {a.reason}" for a in student.adjustments)
+    common = [student.entry.label, number(student.total), number(rubric.max_score), percent, student.status.value,
+              *(number(scores.get(name)) for name, _, _ in rubric.parts), adjustments]
+    return [[identifier, name, email, sid, *common] for identifier, name, email, sid in _people(student)]
+
+
+def canvas_rows(student: StudentGrade) -> list[list[str]]:
+    """The student's rows in Canvas's gradebook import (an empty score when there is no grade)."""
+    score = number(student.total) if student.status.has_score else ""
+    return [[name or identifier, "", sid, email or identifier, "", score]
+            for identifier, name, email, sid in _people(student)]
 
 
 def _people(student: StudentGrade) -> list[tuple[str, str, str, str]]:
@@ -89,12 +98,19 @@ def _people(student: StudentGrade) -> list[tuple[str, str, str, str]]:
     return [(s.identifier, s.name, s.email, s.sid) for s in student.entry.submitters]
 
 
-def _csv(head: list[str], rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(head)
-    writer.writerows([[safe_cell(c) for c in row] for row in rows])
-    return buffer.getvalue()
+class _Table:
+    """CSV text built row by row, every cell neutralised for spreadsheets."""
+
+    def __init__(self, head: list[str]) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        self._writer.writerow(head)
+
+    def add(self, rows: list[list[str]]) -> None:
+        self._writer.writerows([[safe_cell(c) for c in row] for row in rows])
+
+    def text(self) -> str:
+        return self._buffer.getvalue()
 
 
 def feedback_text(student: StudentGrade) -> str:
@@ -116,24 +132,37 @@ def feedback_json(student: StudentGrade) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _write_feedback(folder: Path, students: Sequence[StudentGrade]) -> None:
-    staging = Path(tempfile.mkdtemp(prefix=".feedback-", dir=folder.parent))
-    try:
-        for student in students:
-            if student.result is None or student.status is RowStatus.COULD_NOT_GRADE:
-                continue
-            (staging / f"{student.feedback_stem}.txt").write_text(feedback_text(student), encoding="utf-8")
-            (staging / f"{student.feedback_stem}.json").write_text(feedback_json(student), encoding="utf-8")
-        _sync_folder(staging)
-        old = folder.with_name(f".{FEEDBACK}-old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            os.replace(folder, old)
-        os.replace(staging, folder)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+class _FeedbackFolder:
+    """Feedback files written into a staging folder, swapped in whole when every student is written."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.staging = Path(tempfile.mkdtemp(prefix=".feedback-", dir=folder.parent))
+
+    def __enter__(self) -> _FeedbackFolder:
+        return self
+
+    def write(self, student: StudentGrade) -> None:
+        if student.result is None or student.status is RowStatus.COULD_NOT_GRADE:
+            return
+        (self.staging / f"{student.feedback_stem}.txt").write_text(feedback_text(student), encoding="utf-8")
+        (self.staging / f"{student.feedback_stem}.json").write_text(feedback_json(student), encoding="utf-8")
+
+    def __exit__(self, kind, *rest) -> None:
+        if kind is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return
+        try:
+            _sync_folder(self.staging)
+            old = self.folder.with_name(f".{FEEDBACK}-old")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.folder.exists():
+                os.replace(self.folder, old)
+            os.replace(self.staging, self.folder)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise
 
 
 def _sync_folder(folder: Path) -> None:

@@ -18,8 +18,9 @@ import queue
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from ..results import CouldNotGrade
 from ..sandbox.slots import PACKAGE_ROOT
@@ -125,7 +126,7 @@ class LocalPool:
             if worker is not None:
                 self._forget(worker)
 
-    def _start(self) -> "_Process":
+    def _start(self) -> _Process:
         argv = [sys.executable, "-c", _BOOT, PACKAGE_ROOT, str(self.rubric_path), self.digest, str(os.getpid()),
                 json.dumps(self.hide)]
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -139,7 +140,7 @@ class LocalPool:
         worker.wait_ready()
         return worker
 
-    def _forget(self, worker: "_Process") -> None:
+    def _forget(self, worker: _Process) -> None:
         _close_stdin(worker.process)
         _end(worker.process)
         with self._lock:

@@ -17,7 +17,8 @@ import os
 import signal
 import sys
 import time
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from ..api import Grader
 from ..report.terminal import render_plain

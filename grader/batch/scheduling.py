@@ -13,9 +13,9 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from ..api import hidden_paths
 from ..report.classbook import ClassReport, RowStatus

@@ -16,11 +16,24 @@ Order of detection:
    ``bias_column_dropped``, ``bias_row_included``), then the shape-only ``broadcast``
    pattern, then the ``wrong_shape`` fallback, so a shape mismatch always gets a
    diagnosis.
-4. Same shape -> exact global relations from most to least specific (``zeros``,
-   ``sign_flipped``, ``transposed``, ``bias_column_last``, then ``scaled``, which
-   accepts any constant factor), and last ``relu_at_zero``, a local relation that
-   only needs the differences to sit where the pre-activation is <= 0.
+4. Same shape -> exact global relations from most to least specific
+   (``integer_truncation``, ``zeros``, ``sign_flipped``, ``transposed``,
+   ``bias_column_last``, then ``scaled``, which accepts any constant factor), and last
+   the ReLU′ relations, local ones that need the rubric's pre-activation: differences
+   only where it is exactly 0 (``relu_at_zero``), only where it is <= 0
+   (``activation_derivative_missing``: the mask is missing), or active units zeroed
+   (``relu_mask_wrong_array``).
 5. Otherwise ``None``: no known signature fits.
+
+For an update θ_new = θ − η·g whose input θ is known, :func:`diagnose_step` applies the
+same detectors to the step θ_new − θ (``gradient_ascent`` for a step of the wrong sign).
+
+Each :class:`Diagnosis` has a ``key``: what must be the same on every case of a part for
+the diagnosis to stand (a constant factor must be the same constant; see
+:mod:`.explain`). Some classes come from elsewhere: the automatic mutants of the
+reference (:mod:`.mutants`: ``sigma_prime_of_activation``, ``missing_path``,
+``update_order``, ...), and the session's side-effect evidence (``mutates_input``,
+``keeps_state``, judged in :mod:`.values`); they are listed in ``KINDS`` too.
 """
 
 from __future__ import annotations
@@ -45,6 +58,21 @@ KINDS = (
     "bias_row_included",
     "zeros",
     "wrong_shape",
+    # numeric signatures with the rubric's inputs (pre-activation, update origin)
+    "integer_truncation",
+    "activation_derivative_missing",
+    "relu_mask_wrong_array",
+    "gradient_ascent",
+    # named by an automatic mutant of the reference (see .mutants)
+    "sigma_prime_of_activation",
+    "sigma_prime_of_preactivation",
+    "missing_path",
+    "missing_factor",
+    "bias_missing",
+    "update_order",
+    # side effects, from the session's evidence (see .values)
+    "mutates_input",
+    "keeps_state",
 )
 
 
@@ -54,10 +82,13 @@ class Diagnosis:
 
     kind: str  # stable machine-readable class, one of KINDS
     message: str  # one sentence for the student
+    key: str = ""  # what must agree on every case of a part (default: the kind), e.g. "scaled:2"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown diagnosis kind {self.kind!r}")
+        if not self.key:
+            object.__setattr__(self, "key", self.kind)
 
 
 @dataclass(frozen=True)
@@ -324,10 +355,12 @@ def _scaled(case: _Case) -> Diagnosis | None:
         return None
     for value, (label, reasons) in _named_factors(case.batch_size).items():
         if case.close(s, value * r):
+            key = label.replace(str(case.batch_size), "N") if case.batch_size and case.batch_size > 2 else label
             return Diagnosis(
                 "scaled",
                 f"Your result equals the expected one multiplied by {label}, consistent "
                 f"with {', or '.join(reasons)}.",
+                f"scaled:{key}",
             )
     # A lone number is always some multiple of another: ask for two informative entries.
     if informative < 2:
@@ -341,27 +374,59 @@ def _scaled(case: _Case) -> Diagnosis | None:
         f"Your result equals the expected one multiplied by {label} at every "
         "entry: look for a constant factor that is missing or extra, such as ½ in the "
         "loss, 1/N for a batch mean, a learning rate or a regularisation weight.",
+        f"scaled:c={label}",
     )
 
 
 def _relu_at_zero(case: _Case) -> Diagnosis | None:
-    """Student differs from the reference only where the pre-activation is <= 0."""
+    """ReLU′ relations, with the rubric's pre-activation: differences only where it is exactly 0
+    (ReLU′(0) taken as 1 or ½), only where it is <= 0 (the mask is missing), or active units zeroed
+    while everything else is right (the mask is built from another array)."""
     pre = case.preactivation
     if pre is None or not case.same_shape:
         return None
-    differ = ~case.tolerance.within(case.student, case.reference)
-    if not differ.any() or not np.all(pre[differ] <= 0):
+    s, r = case.student, case.reference
+    differ = ~case.tolerance.within(s, r)
+    if not differ.any():
         return None
     n = int(np.count_nonzero(differ))
     if np.all(pre[differ] == 0):
-        detail = (f"your result differs only at the {_plural(n, 'entry', 'entries')} where "
-                  "it is exactly 0, so ReLU′(0) must be 0 there (e.g. a mask built with >= "
-                  "instead of >, or np.heaviside(·, 0.5)): use (pre-activation > 0)")
-    else:
-        detail = (f"your result differs only at such entries ({n} of {pre.size}), "
-                  "consistent with a missing or wrong mask there: multiply the upstream "
-                  "gradient by (pre-activation > 0)")
-    return Diagnosis("relu_at_zero", f"ReLU′ is 0 where the pre-activation is ≤ 0; {detail}.")
+        return Diagnosis(
+            "relu_at_zero",
+            f"ReLU′ is 0 where the pre-activation is ≤ 0; your result differs only at the "
+            f"{_plural(n, 'entry', 'entries')} where it is exactly 0, so ReLU′(0) must be 0 there (e.g. a "
+            "mask built with >= instead of >, or np.heaviside(·, 0.5)): use (pre-activation > 0).")
+    if np.all(pre[differ] <= 0):
+        return Diagnosis(
+            "activation_derivative_missing",
+            f"ReLU′ is missing: your result differs only where the pre-activation is ≤ 0 ({n} of {pre.size} "
+            "entries), where ReLU′ = 0 zeroes the gradient: multiply the upstream gradient by "
+            "(pre-activation > 0).")
+    active_zeroed = differ & (pre > 0)
+    if np.all(np.abs(s[active_zeroed]) <= case.atol) and np.any(active_zeroed):
+        return Diagnosis(
+            "relu_mask_wrong_array",
+            "The ReLU′ mask is built from the wrong array: units whose pre-activation is > 0 get no gradient "
+            "(and others may get one); the mask is (pre-activation > 0), the ReLU's own input, not the sign "
+            "of the upstream gradient or of another quantity.")
+    return None
+
+
+def _integer_truncation(case: _Case) -> Diagnosis | None:
+    """Student is integer-valued, not all 0, and equals the reference truncated (or floored) to integers,
+    while the reference is not integer-valued."""
+    s, r = case.student, case.reference
+    if not case.same_shape or s.size == 0 or not np.all(s == np.round(s)) or not np.any(s != 0):
+        return None
+    if case.close(np.round(r), r):  # an integer-valued reference: nothing was lost to truncation
+        return None
+    if not (case.close(s, np.trunc(r)) or case.close(s, np.floor(r))):
+        return None
+    return Diagnosis(
+        "integer_truncation",
+        "Your values are the expected ones cut to whole numbers: the result is stored in an integer array "
+        "(np.zeros(..., dtype=int), np.zeros_like of an integer array, or int()), which truncates every "
+        "entry; use float arrays.")
 
 
 Detector = Callable[[_Case], "Diagnosis | None"]
@@ -381,6 +446,7 @@ _SHAPE_DETECTORS: tuple[Detector, ...] = (
 # Same shape: exact global relations, specific before generic, then the local ReLU one.
 _VALUE_DETECTORS: tuple[Detector, ...] = (
     _non_finite,
+    _integer_truncation,
     _zeros,
     _sign_flipped,
     _transposed,
@@ -441,3 +507,32 @@ def diagnose(student: np.ndarray, reference: np.ndarray, *, rtol: float = 1e-6,
         if found is not None:
             return found
     return None
+
+
+def diagnose_step(student: np.ndarray, reference: np.ndarray, start: np.ndarray, *, rtol: float = 1e-6,
+                  atol: float = 1e-9, batch_size: int | None = None) -> Diagnosis | None:
+    """Explain an update θ_new = θ − η·g from its step: the same detectors on ``student − start`` against
+    ``reference − start``. A step of the wrong sign is ``gradient_ascent``; a step that is 0 everywhere is the
+    parameters returned unchanged. None when ``student`` is right, when the shapes differ, or when nothing
+    fits. The tolerance is the grader's own (on the new values, not on the smaller steps)."""
+    s = np.asarray(student, dtype=np.float64)
+    r = np.asarray(reference, dtype=np.float64)
+    theta = np.asarray(start, dtype=np.float64)
+    if s.shape != r.shape or theta.shape != r.shape or Tolerance(rtol, atol).close(s, r):
+        return None
+    step_tolerance = atol + rtol * np.abs(r)  # the allowed error of the new values, carried to the steps
+    taken, expected = s - theta, r - theta
+    if not np.any(np.abs(expected) > step_tolerance):
+        return None
+    within = lambda a, b: bool(np.all(np.abs(a - b) <= step_tolerance))  # noqa: E731
+    if within(taken, -expected):
+        return Diagnosis("gradient_ascent", "Your update moves along the gradient (θ + η·∂ℓ/∂θ): gradient "
+                                            "descent steps against it, θ ← θ − η·∂ℓ/∂θ.")
+    if within(taken, 0 * expected):
+        return Diagnosis("zeros", "Your update returns the parameters unchanged: the step −η·∂ℓ/∂θ is "
+                                  "never applied.")
+    found = diagnose(taken, expected, rtol=rtol, atol=atol, batch_size=batch_size)
+    if found is None or found.kind != "scaled":
+        return None
+    return Diagnosis("scaled", f"Your update step (new value minus old) is off: {found.message[0].lower()}"
+                               f"{found.message[1:]}", found.key)

@@ -13,6 +13,7 @@ import numpy as np
 from ..answers import Answer
 from ..cases import Case
 from ..rubric.model import Mistake
+from .mutants import MutantInfo
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,6 @@ class Observation:
     mutants: tuple[tuple[Mistake, np.ndarray], ...] = ()  # the rubric's declared mistakes, whole outputs
     mutated: tuple[str, ...] = ()  # the array arguments the call changed in place
     repeat_of: Answer | None = None  # for a case called a second time, later: the first call's answer
+    # automatic mutants of the reference (see .mutants) and their whole outputs here (None: the mutant failed);
+    # None when they were not gathered (the student's answers matched, or there is no reference)
+    variants: tuple[tuple[MutantInfo, np.ndarray | None], ...] | None = None

@@ -19,8 +19,8 @@ from ..results import CheckResult, Finding
 from ..rubric.model import (FLOAT32, CallTarget, Check, CheckedPart, ReferenceCheck, Rubric, ShapeCheck, Tolerance,
                             ValueCheck)
 from .compare import compare, shorten
-from .diagnose import diagnose
 from .evidence import Observation
+from .explain import CaseExplanation, diagnosing_check, explain_case, part_finding
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class CaseVerdict:
     case: str = ""  # the case's label and dimensions, e.g. "random #1 (d=2, h=6)"
     inputs: str = ""  # the case's inputs, shortened, when it failed
     remark: str = ""  # something the student should know even when the case passed (e.g. float32)
+    explanation: CaseExplanation | None = None  # what this case says about the mistake (see .explain)
 
 
 def case_plan(part: CheckedPart) -> CasePlan:
@@ -94,19 +95,24 @@ def summarize(check: Check, verdicts: list[CaseVerdict]) -> CheckResult:
 def _summarize(check: Check, verdicts: list[CaseVerdict], failures: list[CaseVerdict]) -> CheckResult:
     if isinstance(check, ShapeCheck):
         if failures:
-            return _failed(check, "shape", failures[0].message, failures[0].details, failures[0].finding)
+            return _failed(check, "shape", failures[0].message, failures[0].details, _finding(verdicts))
         return CheckResult("shape", 1.0, check.weight, f"shape {check.shape} on {len(verdicts)} case(s)")
     if isinstance(check, ValueCheck):  # its case, and maybe the same case called again
         verdict = failures[0] if failures else verdicts[0]
         if verdict.ok:
             return CheckResult("value", 1.0, check.weight, verdict.message)
-        return _failed(check, "value", verdict.message, verdict.details, verdict.finding)
+        return _failed(check, "value", verdict.message, verdict.details, _finding(verdicts))
     if not failures:
         return CheckResult("reference", 1.0, check.weight, f"matches the reference on {len(verdicts)} case(s)")
     score = (len(verdicts) - len(failures)) / len(verdicts) if check.scoring == "proportional" else 0.0
     first = failures[0]
     summary = f"wrong on {len(failures)} of {len(verdicts)} case(s); first: {first.case}: {first.message}"
-    return _failed(check, "reference", summary, f"inputs: {first.inputs}\n{first.details}", first.finding, score)
+    return _failed(check, "reference", summary, f"inputs: {first.inputs}\n{first.details}", _finding(verdicts), score)
+
+
+def _finding(verdicts: list[CaseVerdict]) -> Finding | None:
+    """The check's one explanation of its failures, from all its cases (see .explain)."""
+    return part_finding([v.explanation for v in verdicts], [not v.ok for v in verdicts])
 
 
 # -- one case ------------------------------------------------------------------
@@ -123,18 +129,18 @@ def _judge_shape(check: ShapeCheck, part: CheckedPart, obs: Observation, rubric:
     if answer.value.shape == wanted:
         return CaseVerdict(True)
     summary = f"shape {answer.value.shape}, expected {wanted} = {check.shape}{_on(case)}"
-    return CaseVerdict(False, summary, finding=_explain(part, obs, answer.value, obs.expected,
-                                                        rubric.defaults.tolerance, rubric))
+    return _verdict(False, summary, explanation=_explain(check, part, obs, answer.value, obs.expected,
+                                                         rubric.defaults.tolerance, rubric))
 
 
 def _judge_value(check: ValueCheck, part: CheckedPart, obs: Observation, rubric: Rubric) -> CaseVerdict:
     answer, case = obs.student, obs.case
-    if answer.value is None:
-        finding = _explain(part, obs, None, None, check.tolerance, rubric)
-        return CaseVerdict(False, f"{answer.problem}{_on(case)}", answer.details, finding)
+    if answer.value is None:  # an indexed target may still be explained by its whole value
+        return _verdict(False, f"{answer.problem}{_on(case)}", answer.details,
+                        explanation=_explain(check, part, obs, None, None, check.tolerance, rubric))
     side_effect = _side_effect(part, obs, rubric)
     if side_effect is not None:
-        return CaseVerdict(False, f"{side_effect.message}{_on(case)}", finding=side_effect.finding)
+        return _verdict(False, f"{side_effect.message}{_on(case)}", explanation=_side_effect_explanation(side_effect))
     expected = np.asarray(check.expected, dtype=np.float64)
     tolerance = _tolerance(check.tolerance, answer, rubric)
     result = compare(answer.value, expected, tolerance)
@@ -142,7 +148,8 @@ def _judge_value(check: ValueCheck, part: CheckedPart, obs: Observation, rubric:
         return CaseVerdict(True, f"= {shorten(expected)}{_on(case)}", remark=_precision_remark(answer, tolerance))
     summary = f"got {shorten(answer.value)}, expected {shorten(expected)}{_on(case)}"
     detail = result.message if result.problem != "shape" and expected.size > 1 else ""
-    return CaseVerdict(False, summary, detail, _explain(part, obs, answer.value, expected, tolerance, rubric))
+    return _verdict(False, summary, detail, explanation=_explain(check, part, obs, answer.value, expected, tolerance,
+                                                                 rubric))
 
 
 def _judge_reference(check: ReferenceCheck, part: CheckedPart, obs: Observation, rubric: Rubric) -> CaseVerdict:
@@ -152,13 +159,14 @@ def _judge_reference(check: ReferenceCheck, part: CheckedPart, obs: Observation,
         return CaseVerdict(False, answer.problem, answer.details, case=where, inputs=_inputs(case))
     side_effect = _side_effect(part, obs, rubric)
     if side_effect is not None:
-        return CaseVerdict(False, side_effect.message, finding=side_effect.finding, case=where, inputs=_inputs(case))
+        return _verdict(False, side_effect.message, case=where, inputs=_inputs(case),
+                        explanation=_side_effect_explanation(side_effect))
     tolerance = _tolerance(check.tolerance, answer, rubric)
     result = compare(answer.value, obs.expected, tolerance)
-    if result.ok:
-        return CaseVerdict(True, case=where, remark=_precision_remark(answer, tolerance))
-    finding = _explain(part, obs, answer.value, obs.expected, tolerance, rubric)
-    return CaseVerdict(False, result.message, finding=finding, case=where, inputs=_inputs(case))
+    explanation = _explain(check, part, obs, answer.value, obs.expected, tolerance, rubric)
+    if result.ok:  # a passed case still says which automatic mutants agree with the student
+        return CaseVerdict(True, case=where, remark=_precision_remark(answer, tolerance), explanation=explanation)
+    return _verdict(False, result.message, case=where, inputs=_inputs(case), explanation=explanation)
 
 
 @dataclass(frozen=True)
@@ -207,45 +215,22 @@ def _precision_remark(answer, tolerance: Tolerance) -> str:
 # -- diagnosis -----------------------------------------------------------------
 
 
-def _explain(part: CheckedPart, obs: Observation, student: np.ndarray | None, expected: np.ndarray | None,
-             tolerance: Tolerance, rubric: Rubric) -> Finding | None:
-    """The rubric's declared mistakes first (they know the concept), then the generic detectors.
-
-    For an indexed target (one entry of a gradient) the whole arrays say more than one number does.
-    """
-    if part.target.index and obs.student_whole.value is not None and obs.expected_whole is not None:
-        student, expected = obs.student_whole.value, obs.expected_whole
-    if student is None or expected is None:  # no expected value without a reference (a public rubric)
+def _explain(check: Check, part: CheckedPart, obs: Observation, student: np.ndarray | None,
+             expected: np.ndarray | None, tolerance: Tolerance, rubric: Rubric) -> CaseExplanation | None:
+    """This case's explanation, when ``check`` is the one of its part that diagnoses (see .explain)."""
+    if check is not diagnosing_check(part):
         return None
-    for mistake, mutant in obs.mutants:
-        if _matches(student, mutant, tolerance):
-            return Finding(mistake.function, mistake.message, declared=True)
-    case = obs.case
-    batch = case.dims.get(rubric.batch_dimension) if case and rubric.batch_dimension else None
-    found = diagnose(student, expected, rtol=tolerance.rtol, atol=tolerance.atol, batch_size=batch,
-                     preactivation=_preactivation(part, case, expected))
-    return Finding(found.kind, found.message) if found else None
+    return explain_case(part, obs, student, expected, tolerance, rubric)
 
 
-def _matches(student: np.ndarray, mutant: np.ndarray, tolerance: Tolerance) -> bool:
-    """Whether the student reproduces a declared mistake, NaN and inf included (an overflowing softmax
-    is recognised by its NaNs where the mistake has them)."""
-    if student.shape != mutant.shape:
-        return False
-    finite = np.isfinite(mutant)
-    if not np.array_equal(np.where(finite, 0, student), np.where(finite, 0, mutant), equal_nan=True):
-        return False  # NaN and ±inf where the mistake has them, and only there
-    return bool(np.all(tolerance.within(student[finite], mutant[finite])))
+def _verdict(ok: bool, message: str, details: str = "", *, explanation: CaseExplanation | None = None,
+             **fields) -> CaseVerdict:
+    finding = explanation.finding if explanation is not None else None
+    return CaseVerdict(ok, message, details, finding, explanation=explanation, **fields)
 
 
-def _preactivation(part: CheckedPart, case: Case | None, expected: np.ndarray) -> np.ndarray | None:
-    """The rubric-named pre-activation input, when its shape lets the ReLU′(0) detector use it."""
-    if part.preactivation is None or case is None:
-        return None
-    values = case.args[part.preactivation]
-    fits = values.shape == expected.shape or values.ndim == 0 or (
-        values.ndim == 1 and expected.ndim >= 1 and values.shape[0] == expected.shape[0])
-    return values if fits else None
+def _side_effect_explanation(side_effect: "_SideEffect") -> CaseExplanation:
+    return CaseExplanation(side_effect.finding, f"side_effect:{side_effect.finding.kind}")
 
 
 def _failed(check: Check, kind: str, summary: str, details: str = "", finding: Finding | None = None,

@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import say, say_error
 from ..exit_codes import ExitCode
+from . import say, say_error
 
 _DESCRIPTION = """Grade every student's submission in SUBMISSIONS: a folder of one .py file per student, a
 folder of one folder per student (GitHub Classroom), or a Gradescope export (folder or zip).

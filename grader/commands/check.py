@@ -48,7 +48,11 @@ def main(argv: list[str]) -> int:
     if options.output is not None and (options.output.is_dir() or not options.output.resolve().parent.is_dir()):
         say(f"grade check: error: --output {options.output}: not a file in an existing folder")
         return ExitCode.USAGE_ERROR
-    launcher = acquire_launcher()
+    try:
+        launcher = acquire_launcher()  # before any rubric is read (see grader.api)
+    except OSError as exc:
+        say(f"grade check: could not grade: cannot start the sandbox: {exc} (not the rubrics' fault)")
+        return ExitCode.COULD_NOT_GRADE
     try:
         report = CheckReport(tuple(check_rubric(path, options.strict) for path in rubrics), options.strict)
     finally:

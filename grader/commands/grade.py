@@ -18,6 +18,8 @@ from ..sandbox.launcher import acquire_launcher, release_launcher
 from ..testpoint import reached
 
 _EPILOG = """sub-commands:
+  grade batch SUBMISSIONS --rubric R  grade a whole class: gradebook, grades.csv, feedback, report.html
+  grade override STUDENT ...        a teaching assistant's adjusted score (see grade override --help)
   grade check [RUBRIC_OR_DIR ...]   self-test rubrics: reference and samples get their declared scores
   grade publish RUBRIC -o DIR       write the public rubric students check their work with (no answers)
   grade stub --rubric RUBRIC        write a starter submission.py for a rubric

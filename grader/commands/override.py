@@ -16,8 +16,8 @@ import math
 import sys
 from pathlib import Path
 
-from . import say, say_error
 from ..exit_codes import ExitCode
+from . import say, say_error
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ import importlib.util
 import os
 import sys
 import traceback
+import types
 from dataclasses import asdict
 from typing import Any, Callable
 
@@ -67,7 +68,7 @@ def run(config: WorkerConfig, sandboxed: bool = True, prepare: Callable[[], None
     write_message(responses, {"event": "ready", "error": error})
     if error is not None:
         return 0
-    serve(module, config.requests_fd, responses, config.code_dir)
+    serve(module, config.requests_fd, responses, config.code_dir, variants=None if sandboxed else {})
     return 0
 
 
@@ -95,18 +96,31 @@ def import_submission(code_dir: str, entry: str) -> tuple[Any, dict | None]:
     return module, None
 
 
-def serve(module: Any, requests_fd: int, responses_fd: int, code_dir: str) -> None:
+def serve(module: Any, requests_fd: int, responses_fd: int, code_dir: str, variants: dict | None = None) -> None:
     """Answer requests until end of input: ``{"id", "op": "get", "name"}`` (a constant) and
     ``{"id", "op": "has", "names"}`` (which names exist) with one reply each, and
     ``{"id", "op": "calls", "name", "args": [[...], ...]}`` with one reply per call, in order, each
-    ``{"id", "index", "value"}`` or ``{"id", "index", "error"}`` (sent as soon as that call returns)."""
+    ``{"id", "index", "value"}`` or ``{"id", "index", "error"}`` (sent as soon as that call returns).
+
+    ``variants`` (a dict) only in the trusted worker of the course's reference (``run(sandboxed=False)``):
+    then ``{"id", "op": "load", "key", "source"}`` makes a variant of the reference (an automatic mutant,
+    see ``grader.checks.mutants``) from its source, and a call named ``"<key>:<function>"`` calls that
+    variant's function. A student's worker knows neither."""
     while True:
         try:
             request = read_message(requests_fd)
         except Exception:
             return
         request_id = request.get("id")
-        if request.get("op") == "has":
+        if variants is not None and request.get("op") == "load":
+            _reply(responses_fd, {"id": request_id}, lambda: (_load_variant(variants, request), {}))
+        elif variants is not None and request.get("op") == "calls" and ":" in str(request.get("name", "")):
+            key, _, name = str(request["name"]).partition(":")
+            target = variants.get(key)
+            for index, args in enumerate(request.get("args", [])):
+                _reply(responses_fd, {"id": request_id, "index": index},
+                       lambda: call(target, name, args, code_dir) if target is not None else _not_loaded(key))
+        elif request.get("op") == "has":
             names = [str(n) for n in request.get("names", [])]
             _reply(responses_fd, {"id": request_id}, lambda: ([n for n in names if hasattr(module, n)], {}))
         elif request.get("op") == "calls":
@@ -114,6 +128,22 @@ def serve(module: Any, requests_fd: int, responses_fd: int, code_dir: str) -> No
                 _reply(responses_fd, {"id": request_id, "index": index}, lambda: call(module, request["name"], args, code_dir))
         else:
             _reply(responses_fd, {"id": request_id}, lambda: (constant(module, request["name"]), {}))
+
+
+def _load_variant(variants: dict, request: dict) -> bool:
+    """Compile a variant of the reference from its source into a fresh module (trusted worker only)."""
+    key, source = str(request.get("key", "")), str(request.get("source", ""))
+    variant = types.ModuleType(f"_grader_variant_{key}")
+    try:
+        exec(compile(source, f"<variant {key}>", "exec"), variant.__dict__)
+    except BaseException as exc:  # a mutant that does not import is no variant
+        raise _StudentFailure(_error("import_error", f"variant {key}: {_describe(exc)}", "")) from None
+    variants[key] = variant
+    return True
+
+
+def _not_loaded(key: str):
+    raise _StudentFailure(_error("not_loaded", f"variant {key} is not loaded", ""))
 
 
 def _reply(responses_fd: int, header: dict, produce) -> None:

@@ -105,6 +105,20 @@ def classification_backward(W1, b1, W2, b2, x, y):
     return grad_W1(V, P, W2, M, x), grad_b1(V, P, W2, M), grad_W2(V, P, z2), grad_b2(V, P)
 
 
+# ---------------- 1.3(d)iii with the MSE loss ||y_hat - y||^2 ----------------
+
+def classification_mse_dl_dyhat(y_hat, y):
+    return regression_dl_dyhat(y_hat, y)  # the same V = 2(y_hat - y)^T as 1.2(d)iii
+
+
+def classification_mse_backward(W1, b1, W2, b2, x, y):
+    z1, z2, z3, y_hat = classification_forward(W1, b1, W2, b2, x)
+    V = classification_mse_dl_dyhat(y_hat, y)
+    P = classification_dyhat_dz3(z3)
+    M = classification_dz2_dz1(z1)
+    return grad_W1(V, P, W2, M, x), grad_b1(V, P, W2, M), grad_W2(V, P, z2), grad_b2(V, P)
+
+
 # ---------------- 1.4(e) one training step ----------------
 
 def batch_loss(W1, b1, W2, b2, X, Y):

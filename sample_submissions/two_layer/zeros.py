@@ -98,6 +98,18 @@ def classification_backward(W1, b1, W2, b2, x, y):
     return np.zeros((m, n)), np.zeros((m,)), np.zeros((K, m)), np.zeros((K,))
 
 
+def classification_mse_dl_dyhat(y_hat, y):
+    K = np.shape(y_hat)[0]
+    return np.zeros((K,))
+
+
+def classification_mse_backward(W1, b1, W2, b2, x, y):
+    K = np.shape(W2)[0]
+    m = np.shape(W1)[0]
+    n = np.shape(W1)[1]
+    return np.zeros((m, n)), np.zeros((m,)), np.zeros((K, m)), np.zeros((K,))
+
+
 def batch_loss(W1, b1, W2, b2, X, Y):
     return 0.0
 
