@@ -112,10 +112,11 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def run_loop(argvs: list[tuple[list[str], dict]]) -> float:
+def run_loop(argvs: list[tuple[list[str], dict]], cwd: Path) -> float:
+    """Run each command in turn in ``cwd`` (a submission that saves files writes them there, not in the checkout)."""
     started = time.perf_counter()
     for argv, extra in argvs:
-        done = subprocess.run(argv, cwd=ROOT, env={**env(), **extra}, stdout=subprocess.DEVNULL,
+        done = subprocess.run(argv, cwd=cwd, env={**env(), **extra}, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
         if done.returncode not in (0, 1):
             sys.exit(f"error: {' '.join(argv)} exited {done.returncode}")
@@ -153,8 +154,8 @@ def _bench(args, work: Path) -> int:
     run_batch(python, work / "class", work / "out", args.jobs)  # warm-up: caches, page cache
     commands = {
         "batch": lambda: run_batch(python, work / "class", work / "out", args.jobs)[0] / len(cls),
-        "loop": lambda: run_loop(grade) / len(subset),
-        "pytest": lambda: run_loop(pytest) / len(subset),
+        "loop": lambda: run_loop(grade, work) / len(subset),
+        "pytest": lambda: run_loop(pytest, work) / len(subset),
     }
     per_sub: dict[str, list[float]] = {name: [] for name in commands}
     names = list(commands)
@@ -180,7 +181,8 @@ def _bench(args, work: Path) -> int:
 
     slow = make_class(work / "slow", 4, [SAMPLES / name for name in sorted(TIMES_OUT)])
     seconds, _ = run_batch(python, work / "slow", work / "slow-out", args.jobs)
-    print(f"\n  timing-out submission (infinite_loop.py, {len(slow)} in a batch): {seconds / len(slow):.2f} s each "
+    slow_each = seconds / len(slow)
+    print(f"\n  timing-out submission (infinite_loop.py, {len(slow)} in a batch): {slow_each:.2f} s each "
           f"({seconds:.1f} s for {len(slow)} with --jobs {args.jobs})")
 
     memory = {}
@@ -196,7 +198,7 @@ def _bench(args, work: Path) -> int:
     if args.json:
         args.json.write_text(json.dumps({"class": len(cls), "subset": len(subset), "jobs": args.jobs,
                                          "seconds_per_submission": per_sub, "ratios": ratios, "rate": rate,
-                                         "timing_out_seconds_each": seconds / len(slow) if slow else None,
+                                         "timing_out_seconds_each": slow_each,
                                          "memory_kib": memory}, indent=2) + "\n")
     return 0
 

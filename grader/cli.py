@@ -23,7 +23,7 @@ from .commands import say
 from .exit_codes import ExitCode
 from .testpoint import reached
 
-SUBCOMMANDS = ("batch", "check", "doctor", "override", "publish", "stub")
+SUBCOMMANDS = ("batch", "check", "doctor", "gradescope", "override", "publish", "stub")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 

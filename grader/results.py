@@ -41,6 +41,7 @@ class CheckResult:
     finding: Finding | None = None
     deferred: bool = False  # not run here (it needs the reference): graded after submission
     remarks: tuple[str, ...] = ()  # worth knowing even when the check passed (e.g. float32 precision)
+    error: str = ""  # the call's own failure when it failed so on every case it judged (e.g. "f() raised ...")
 
     @property
     def passed(self) -> bool:

@@ -18,8 +18,7 @@ from .answers import Answer, error_answer, select_output
 from .cases import Case, edge_case, named_case, random_case
 from .checks.claims import ClaimPlan
 from .checks.evidence import Observation
-from .checks.explain import needs_variants
-from .checks.mutants import mutants_for
+from .checks.explain import needs_variants, reproduces
 from .checks.values import CasePlan, case_plan
 from .reference import Reference
 from .results import CheckResult
@@ -52,40 +51,54 @@ class Session:
         plans = {id(part): case_plan(part) for part in parts}
         mistakes = list(dict.fromkeys(m.function for part in parts for m in part.mistakes))
         last: tuple[Case, CallOutcome, Any, dict] | None = None  # the last case, to call again right after
-        variants: list | None = None
+        variants: tuple | None = None  # (ids of the parts that got a wrong answer, mutants' answers per case)
         for chunk in _chunks(self._cases(function, list(plans.values()))):
             answers = self.reference.submit([function.name, *mistakes], chunk, function.param_names) \
                 if self.reference is not None else None
             student = self.runner.call_many(function.name, [_positional(function, c) for c in chunk])
             expected, *mutant_values = answers.result() if answers is not None else [[None] * len(chunk)]
-            variants = self._variants(function, parts, plans, chunk, student, expected, variants is not None)
+            variants = self._variants(function, parts, plans, chunk, student, expected,
+                                      variants[0] if variants is not None else frozenset())
             for k, case in enumerate(chunk):
                 mutants = {name: values[k] for name, values in zip(mistakes, mutant_values)}
                 last = (case, student[k], expected[k], mutants)
                 yield from _with_variants(self._observations(parts, plans, case, student[k], expected[k], mutants),
-                                          function, variants[k] if variants is not None else None)
+                                          function, variants, k)
         if last is not None:
-            yield from _with_variants(self._again(function, parts, plans, *last), function,
-                                      variants[-1] if variants is not None else None)
+            yield from _with_variants(self._again(function, parts, plans, *last), function, variants, -1)
 
     def _variants(self, function: Function, parts: Sequence[CheckedPart], plans: dict, chunk: list[Case],
-                  student: list[CallOutcome], expected: list, already: bool) -> list | None:
-        """The automatic mutants' answers on ``chunk`` (one tuple of (MutantInfo, raw answer) per case), once a
-        part of ``function`` got a wrong answer (``already``: on an earlier chunk); None otherwise. Computed in
-        the reference's trusted process and cached there (see checks.mutants and Reference.variant_outputs)."""
+                  student: list[CallOutcome], expected: list, wrong: frozenset[int]) -> tuple | None:
+        """The automatic mutants' answers on ``chunk`` for the parts of ``function`` that got a wrong answer
+        (``wrong``: the ids of those found on earlier chunks): (those parts' ids, one tuple of (MutantInfo, raw
+        answer) per case), or None when every answer matched. Computed in the reference's trusted process and
+        cached there (see checks.mutants and Reference.variant_outputs)."""
         if self.reference is None:
             return None
-        if not already and not any(
-                needs_variants(part, _student_answer(student[k], function, part.target.whole()),
-                               self._expected(expected[k], function, part.target.whole(), case, function.name))
-                for k, case in enumerate(chunk) for part in parts if plans[id(part)].needs(case)):
+        wrong = wrong | {id(part) for part in parts for k, case in enumerate(chunk) if plans[id(part)].needs(case)
+                         and needs_variants(part, _student_answer(student[k], function, part.target.whole()),
+                                            self._expected(expected[k], function, part.target.whole(), case,
+                                                           function.name))}
+        if not wrong:
             return None
+        from .checks.mutants import mutants_for  # only now: a correct submission never needs the mutation engine
+
         declared = frozenset(m.function for _, part in self.rubric.parts() if isinstance(part, CheckedPart)
                              for m in part.mistakes)
-        found = mutants_for(self.reference.source, function.name, declared)
+        found = list(mutants_for(self.reference.source, function.name, declared))
+        wrong_parts = [part for part in parts if id(part) in wrong]
+        probe = next((k for k, case in enumerate(chunk) if case.is_random), None)
+        if probe is not None and all(plans[id(part)].needs(chunk[probe]) for part in wrong_parts):
+            # a mutant named for a part gives its answer on every case: first try each on one random case
+            found = [m for m in found if any(
+                reproduces(_student_answer(student[probe], function, part.target.whole()),
+                           select_output(value, function, part.target.whole()).value, m.info, part)
+                for part in wrong_parts for value in self.reference.variant_outputs(
+                    m.info.key, m.source, function.name, [chunk[probe]], function.param_names) if value is not None)]
         outputs = [self.reference.variant_outputs(m.info.key, m.source, function.name, chunk, function.param_names)
                    for m in found]
-        return [tuple((m.info, values[k]) for m, values in zip(found, outputs)) for k in range(len(chunk))]
+        return frozenset(wrong), [tuple((m.info, values[k]) for m, values in zip(found, outputs))
+                                  for k in range(len(chunk))]
 
     def _again(self, function: Function, parts: Sequence[CheckedPart], plans: dict, case: Case,
                outcome: CallOutcome, expected_raw: Any, mutants: dict) -> Iterator[PartObservation]:
@@ -167,15 +180,17 @@ class Session:
         return answer.value
 
 
-def _with_variants(items: Iterator[PartObservation], function: Function, raw: tuple | None) -> Iterator[PartObservation]:
-    """The observations with each automatic mutant's whole output for their part (None where it has none)."""
+def _with_variants(items: Iterator[PartObservation], function: Function, variants: tuple | None,
+                   k: int) -> Iterator[PartObservation]:
+    """The observations of the parts that got a wrong answer with each automatic mutant's whole output for the
+    part on case ``k`` of the chunk (None where the mutant has none)."""
     for item in items:
-        if raw is None:
+        if variants is None or id(item.part) not in variants[0]:
             yield item
             continue
         whole = item.part.target.whole()
         values = tuple((info, select_output(value, function, whole).value if value is not None else None)
-                       for info, value in raw)
+                       for info, value in variants[1][k])
         yield PartObservation(item.part, replace(item.observation, variants=values))
 
 

@@ -107,6 +107,8 @@ class FakeReference:
     constants: Mapping[str, Any] = field(default_factory=dict)
     path: Path = Path("ref.py")
     submitted: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)  # (functions, labels)
+    source: str = ""  # the reference's source, for automatic mutants ("" has none)
+    variant_calls: list[tuple[str, str]] = field(default_factory=list)  # (variant key, function) per request
 
     def submit(self, functions: Sequence[str], cases: Sequence[Any], params: Sequence[str]) -> Future:
         self.submitted.append((tuple(functions), tuple(c.label for c in cases)))
@@ -127,6 +129,20 @@ class FakeReference:
         if function not in self.functions:
             raise self.fail(f"the reference defines no '{function}'")
         return [over_the_wire(self.functions[function](*_as_worker_args(list(args)))) for args in calls]
+
+    def variant_outputs(self, key: str, source: str, function: str, cases: Sequence[Any],
+                        params: Sequence[str]) -> list[Any]:
+        """A variant's answers, the source executed here (the real one runs it in the trusted child)."""
+        self.variant_calls.append((key, function))
+        namespace: dict[str, Any] = {}
+        exec(compile(source, f"<variant {key}>", "exec"), namespace)
+        answers = []
+        for case in cases:
+            try:
+                answers.append(over_the_wire(namespace[function](*_as_worker_args([case.args[p] for p in params]))))
+            except Exception:
+                answers.append(None)
+        return answers
 
     def constant(self, name: str) -> Any:
         if name not in self.constants:

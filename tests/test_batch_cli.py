@@ -368,3 +368,16 @@ def gradebook_layers(out: Path, student: str) -> str:
         return db.execute("SELECT layers FROM grades WHERE student = ?", (student,)).fetchone()[0]
     finally:
         db.close()
+
+
+def test_a_broken_reference_stops_the_batch_as_a_rubric_error(tmp_path):
+    from batch_helpers import copy_rubric
+
+    rubric = copy_rubric(tmp_path / "course")
+    reference = rubric.with_name("recitation5_reference.py")
+    reference.write_text(reference.read_text() + "\n\ndef backward(alpha, beta, x, y):\n    raise ValueError('oops')\n")
+    make_files_class(tmp_path / "cls", {"alice": "correct", "bob": "sign_error"})
+    done = run_cli("batch", "cls", "--rubric", rubric, "--out", "out", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "grade batch: error:" in done.stderr and "oops" in done.stderr and "Traceback" not in done.stderr
+    assert all(row[3] == "graded" for row in gradebook_rows(tmp_path / "out"))  # no fault of the reference is a grade

@@ -227,7 +227,9 @@ def test_check_report_junit_validates_and_fails_per_problem():
 def test_markdown_escapes_cells_and_fences_free_text():
     text = render_markdown(RESULT)
     assert "∂ℓ/∂W \\| \\[shape h×d\\] \\`x\\`" in text
-    block = text[text.index("**Your program printed:**"):]
+    # the program's output is withheld from students while a part is (grader.report.printed): staff see it
+    block = render_markdown(RESULT, Audience.STAFF)
+    block = block[block.index("**Your program printed:**"):]
     fence_line = block.splitlines()[2]
     assert fence_line.startswith("````") and block.rstrip().endswith(fence_line[:len(fence_line) - 4])
     assert "| ✅ | 1 (a) | z = σ(Wx) | 2 / 2 |" in text

@@ -1,4 +1,4 @@
-"""``grade batch --dask tcp://HOST:PORT``: grade on an existing Dask cluster (``pip install grader[batch-dask]``).
+"""``grade batch --dask tcp://HOST:PORT``: grade on an existing Dask cluster (the ``batch-dask`` extra).
 
 The client sends each submission's bytes and, once per worker, the content-hashed rubric
 bundle; every worker starts its zygote when it joins (a worker plugin), before any rubric
@@ -24,7 +24,8 @@ try:
     from distributed import Client, as_completed
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError as exc:  # pragma: no cover - the optional extra is missing
-    raise BackendFault("--dask needs the 'distributed' package: pip install 'grader[batch-dask]'") from exc
+    raise BackendFault("--dask needs the 'distributed' package: install the batch-dask extra "
+                       "(pip install '.[batch-dask]' from a checkout)") from exc
 
 PLUGIN_NAME = "grader-zygote"
 

@@ -26,7 +26,8 @@ Order of detection:
 5. Otherwise ``None``: no known signature fits.
 
 For an update θ_new = θ − η·g whose input θ is known, :func:`diagnose_step` applies the
-same detectors to the step θ_new − θ (``gradient_ascent`` for a step of the wrong sign).
+same detectors to the step θ_new − θ (a step of the wrong sign is gradient ascent, a
+``sign_flipped``).
 
 Each :class:`Diagnosis` has a ``key``: what must be the same on every case of a part for
 the diagnosis to stand (a constant factor must be the same constant; see
@@ -62,7 +63,6 @@ KINDS = (
     "integer_truncation",
     "activation_derivative_missing",
     "relu_mask_wrong_array",
-    "gradient_ascent",
     # named by an automatic mutant of the reference (see .mutants)
     "sigma_prime_of_activation",
     "sigma_prime_of_preactivation",
@@ -252,13 +252,17 @@ def _wrong_shape_hint(case: _Case) -> str:
     s, r = case.student, case.reference
     if s.ndim == 2 and s.shape == r.shape[::-1]:
         return ", the transposed shape: check the orientation of your matrix products"
+    if s.ndim == r.ndim >= 1 and s.shape[:-1] == r.shape[:-1] and s.shape[-1] == r.shape[-1] - 1:
+        part = "column" if r.ndim == 2 else "entry"
+        return (f", one {part} short: where a bias is folded in as {part} 0 (x̂ = [1, x]), its {part} is "
+                "part of the result")
     if s.ndim == r.ndim + 1 and s.shape[1:] == r.shape and s.shape[0] > 0:
         if case.close(s.sum(axis=0), r):
-            return (": summing over axis 0 gives the expected values, so reduce over the "
-                    "batch (e.g. db = dZ.sum(axis=0))")
+            return (": summing it over axis 0 gives the expected values, so this quantity is a sum: reduce "
+                    "it (e.g. db = dZ.sum(axis=0) over a batch, or np.sum of the squared errors)")
         if case.close(s.mean(axis=0), r):
-            return (": averaging over axis 0 gives the expected values, so reduce over "
-                    "the batch with .mean(axis=0)")
+            return (": averaging it over axis 0 gives the expected values, so reduce it with "
+                    ".mean(axis=0)")
         if s.shape[0] == case.batch_size:
             return (f", with an extra leading axis of the batch size {case.batch_size}: "
                     "this quantity must be reduced over the batch")
@@ -512,7 +516,7 @@ def diagnose(student: np.ndarray, reference: np.ndarray, *, rtol: float = 1e-6,
 def diagnose_step(student: np.ndarray, reference: np.ndarray, start: np.ndarray, *, rtol: float = 1e-6,
                   atol: float = 1e-9, batch_size: int | None = None) -> Diagnosis | None:
     """Explain an update θ_new = θ − η·g from its step: the same detectors on ``student − start`` against
-    ``reference − start``. A step of the wrong sign is ``gradient_ascent``; a step that is 0 everywhere is the
+    ``reference − start``. A step of the wrong sign is gradient ascent (``sign_flipped``); a step that is 0 is the
     parameters returned unchanged. None when ``student`` is right, when the shapes differ, or when nothing
     fits. The tolerance is the grader's own (on the new values, not on the smaller steps)."""
     s = np.asarray(student, dtype=np.float64)
@@ -526,8 +530,8 @@ def diagnose_step(student: np.ndarray, reference: np.ndarray, start: np.ndarray,
         return None
     within = lambda a, b: bool(np.all(np.abs(a - b) <= step_tolerance))  # noqa: E731
     if within(taken, -expected):
-        return Diagnosis("gradient_ascent", "Your update moves along the gradient (θ + η·∂ℓ/∂θ): gradient "
-                                            "descent steps against it, θ ← θ − η·∂ℓ/∂θ.")
+        return Diagnosis("sign_flipped", "Your update moves along the gradient (θ + η·∂ℓ/∂θ), gradient ascent: "
+                                         "gradient descent steps against it, θ ← θ − η·∂ℓ/∂θ.", "sign_flipped:step")
     if within(taken, 0 * expected):
         return Diagnosis("zeros", "Your update returns the parameters unchanged: the step −η·∂ℓ/∂θ is "
                                   "never applied.")

@@ -7,13 +7,16 @@ checks are pure functions over it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..answers import Answer
 from ..cases import Case
 from ..rubric.model import Mistake
-from .mutants import MutantInfo
+
+if TYPE_CHECKING:  # the mutation engine is imported only when a student's answer is wrong
+    from .mutants import MutantInfo
 
 
 @dataclass(frozen=True)

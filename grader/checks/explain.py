@@ -2,7 +2,7 @@
 
 Case by case (:func:`explain_case`), in this order:
 
-1. the rubric's declared ``mistakes`` (they know the handout's concept);
+1. which of the rubric's declared ``mistakes`` give the student's answer;
 2. the generic detectors of :mod:`.diagnose`, on the answer itself, then on the step of an update
    (θ_new − θ, when the output updates a parameter of the same shape);
 3. which automatic mutants of the reference (:mod:`.mutants`) give the student's answer here.
@@ -11,10 +11,11 @@ For the part (:func:`part_finding`), over every case its diagnosing check judged
 
 * a side effect the session observed (an argument changed in place, a repeated call answering
   differently) is named first: it is a fact about the student's function, not a guess;
-* a declared mistake matching the first failing case is named (as before: it was written for it);
+* a declared mistake that gives the student's answer on every failing case is named (the first in
+  the rubric's order): it was written for this mistake, and knows the handout's words;
 * a generic diagnosis stands only when every failing case with a value has one with the same
-  ``key`` (a factor that changes from case to case is no constant factor); an unnamed constant
-  factor needs two cases; a case that is all zeros does not contradict integer truncation;
+  ``key`` (a factor that changes from case to case is no constant factor); a constant factor
+  needs two failing cases; a case that is all zeros does not contradict integer truncation;
 * the automatic mutants that reproduce the student's answers on *every* case (passed and failed,
   at least three of them random) are named when they are one mutant, or several with the same
   diagnosis; several with different classes say nothing;
@@ -24,24 +25,28 @@ For the part (:func:`part_finding`), over every case its diagnosing check judged
 
 Only one check of a part diagnoses (:func:`diagnosing_check`): the comparison with the reference
 when there is one (it sees the most cases), else the value check, else the shape check; the
-others' reasons stand without a cause, so a part never shows two different causes.
+others' reasons stand without a cause, so a part rarely shows two causes. A value check on a case
+the comparison does not use (the handout's kink, compared on random cases only) diagnoses too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from ..answers import Answer
 from ..cases import Case
 from ..results import Finding
-from ..rubric.model import CallTarget, Check, CheckedPart, ReferenceCheck, Rubric, ShapeCheck, Tolerance, ValueCheck
+from ..rubric.model import (FLOAT32, CallTarget, Check, CheckedPart, ReferenceCheck, Rubric, ShapeCheck, Tolerance,
+                            ValueCheck)
 from .compare import compare
 from .diagnose import diagnose, diagnose_step
 from .evidence import Observation
-from .mutants import MutantInfo
+
+if TYPE_CHECKING:  # the mutation engine is imported only when a student's answer is wrong (see the session)
+    from .mutants import MutantInfo
 
 MIN_RANDOM_CASES = 3  # a mutant is named only on this many random cases, at least
 
@@ -64,19 +69,29 @@ _GENERIC_MESSAGE = {  # when several mutants of one class match at different pla
 class CaseExplanation:
     """What one case says about a wrong (or right) answer."""
 
-    finding: Finding | None = None  # this case's own explanation: a declared mistake or a generic detector
+    finding: Finding | None = None  # this case's own explanation: a side effect or a generic detector
     key: str = ""  # what must agree on every failing case for a generic finding to stand
+    declared: tuple[Finding, ...] = ()  # the rubric's declared mistakes that give this answer, in rubric order
     matched: frozenset[MutantInfo] | None = None  # automatic mutants giving this answer (None: not gathered)
     random: bool = False  # a random case (mutants are named on three of them at least)
 
 
 def diagnosing_check(part: CheckedPart) -> Check | None:
-    """The one check of ``part`` whose cases explain its mistake (see the module docstring)."""
+    """The check of ``part`` whose cases explain its mistake best (see the module docstring)."""
     for kind in (ReferenceCheck, ValueCheck, ShapeCheck):
         for check in part.checks:
             if isinstance(check, kind):
                 return check
     return None
+
+
+def diagnoses(check: Check, part: CheckedPart) -> bool:
+    """Whether ``check`` explains its failures: the diagnosing check, and a value check on a case that check
+    does not see (e.g. the handout's kink when the comparison uses random cases only)."""
+    main = diagnosing_check(part)
+    if check is main:
+        return True
+    return isinstance(check, ValueCheck) and isinstance(main, ReferenceCheck) and check.case not in main.cases
 
 
 def explain_case(part: CheckedPart, obs: Observation, student: np.ndarray | None, expected: np.ndarray | None,
@@ -91,10 +106,8 @@ def explain_case(part: CheckedPart, obs: Observation, student: np.ndarray | None
     matched = _matched(obs.variants, student, tolerance)
     if compare(student, expected, tolerance).ok:
         return CaseExplanation(matched=matched, random=random)
-    for mistake, mutant in obs.mutants:
-        if compare(student, mutant, tolerance).ok:
-            return CaseExplanation(Finding(mistake.function, mistake.message, declared=True), "declared", matched,
-                                   random)
+    declared = tuple(Finding(mistake.function, mistake.message, declared=True) for mistake, mutant in obs.mutants
+                     if compare(student, mutant, tolerance).ok)
     batch = case.dims.get(rubric.batch_dimension) if case and rubric.batch_dimension else None
     found = diagnose(student, expected, rtol=tolerance.rtol, atol=tolerance.atol, batch_size=batch,
                      preactivation=_preactivation(part, case, expected))
@@ -104,8 +117,8 @@ def explain_case(part: CheckedPart, obs: Observation, student: np.ndarray | None
                                 batch_size=batch) if start is not None else None
         found = stepped or found
     if found is None:
-        return CaseExplanation(matched=matched, random=random)
-    return CaseExplanation(Finding(found.kind, found.message), found.key, matched, random)
+        return CaseExplanation(matched=matched, random=random, declared=declared)
+    return CaseExplanation(Finding(found.kind, found.message), found.key, declared, matched, random)
 
 
 def part_finding(explanations: Sequence[CaseExplanation | None], failed: Sequence[bool]) -> Finding | None:
@@ -117,9 +130,9 @@ def part_finding(explanations: Sequence[CaseExplanation | None], failed: Sequenc
     side_effect = next((e.finding for e in failing if e.key.startswith("side_effect:")), None)
     if side_effect is not None:  # observed directly (an argument changed, a repeated call answered otherwise)
         return side_effect
-    first = next((e for e, bad in zip(explanations, failed) if bad), None)
-    if first is not None and first.finding is not None and first.finding.declared:
-        return first.finding
+    declared = _declared(failing)
+    if declared is not None:
+        return declared
     generic = _agreed(failing)
     mutant = _mutant(explanations)
     if mutant is None:
@@ -142,6 +155,19 @@ def needs_variants(part: CheckedPart, student: Answer, expected: np.ndarray | No
     return not compare(student.value, expected, check.tolerance).ok
 
 
+def reproduces(student: Answer, value: np.ndarray | None, info: MutantInfo, part: CheckedPart) -> bool:
+    """Whether a mutant's output ``value`` gives the student's answer, at the tolerance of the part's diagnosing
+    check, widened for a float32 answer (for the session, which tries each mutant on one case before computing
+    it on all: a looser test there only keeps more mutants)."""
+    if student.value is None or value is None:
+        return False
+    check = diagnosing_check(part)
+    tolerance = check.tolerance if isinstance(check, (ReferenceCheck, ValueCheck)) else Tolerance()
+    if student.is_low_precision:
+        tolerance = tolerance.widened(FLOAT32)
+    return _reproduces(student.value, value, info, tolerance)
+
+
 # -- the pieces ---------------------------------------------------------------------------------
 
 
@@ -162,6 +188,16 @@ def _reproduces(student: np.ndarray, value: np.ndarray, info: MutantInfo, tolera
     return False
 
 
+def _declared(failing: list[CaseExplanation]) -> Finding | None:
+    """The first declared mistake (in the rubric's order) that gives the student's answer on every failing case."""
+    if not failing or not failing[0].declared:
+        return None
+    for finding in failing[0].declared:
+        if all(finding in e.declared for e in failing[1:]):
+            return finding
+    return None
+
+
 def _agreed(failing: list[CaseExplanation]) -> Finding | None:
     """The generic finding when every failing case with a value agrees on it."""
     if not failing or any(e.finding is None for e in failing):
@@ -172,7 +208,9 @@ def _agreed(failing: list[CaseExplanation]) -> Finding | None:
     if len(keys) != 1:
         return None
     (key,) = keys
-    if key.startswith("scaled:c=") and len(failing) < 2:  # one case is always some multiple of another
+    if key.startswith("scaled") and len(failing) < 2:
+        # on one case a factor may be a coincidence (a wrong ŷ − y scales every gradient of the handout's
+        # example): a constant factor shows on two cases at least
         return None
     return failing[0].finding
 

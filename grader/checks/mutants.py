@@ -10,7 +10,7 @@ change at one place:
 operator                  change                                          class
 ========================  ==============================================  ==========================
 ``sign``                  ``a - b`` → ``b - a``, ``+`` ↔ ``-``, drop a    ``sign_flipped``
-                          unary minus; ``θ - η g`` → ``θ + η g``          (``gradient_ascent``)
+                          unary minus; ``θ - η g`` → ``θ + η g``          (gradient ascent)
 ``drop_factor``           leave out one factor of a product (or a pair    ``activation_derivative_
                           ``t·(1 − t)``), a ``@`` operand, a divisor      missing``, ``scaled``,
                                                                           ``missing_factor``
@@ -148,8 +148,8 @@ _MESSAGES = {
     "sign_add": ("sign_flipped", "A sign error: a term is added where it must be subtracted."),
     "sign_sub": ("sign_flipped", "A sign error: a term is subtracted where it must be added."),
     "sign_minus": ("sign_flipped", "A sign error: a minus sign is missing."),
-    "ascent": ("gradient_ascent", "The update moves along the gradient (θ + η·∂ℓ/∂θ): gradient descent "
-               "steps against it, θ ← θ − η·∂ℓ/∂θ."),
+    "ascent": ("sign_flipped", "The update moves along the gradient (θ + η·∂ℓ/∂θ), gradient ascent: gradient "
+               "descent steps against it, θ ← θ − η·∂ℓ/∂θ."),
     "drop_path": ("missing_path", "A path of the multivariate chain rule is missing: the variable reaches "
                   "the output along more than one path, and the contributions of all of them are summed."),
     "drop_bias": ("bias_missing", "The bias term is left out: it is added to the weighted sum (W x + b) "
@@ -528,7 +528,7 @@ def _sites(scope: _Scope, skip_lines: set[int]) -> Iterator[_Site]:
             if value is not None and value not in (0, 1):
                 found.append(site(node, "drop_factor", ("scaled", f"A division by {value:g} is missing: the result "
                                                         f"is {value:g} times the expected one."), lambda n: n.left))
-            elif _is_count(divisor):
+            elif _is_count(divisor, scope):
                 found.append(site(node, "drop_factor", _MESSAGES["divisor"], lambda n: n.left))
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
             if chain_root(node, ast.MatMult):
@@ -798,15 +798,18 @@ def _is_update(node: ast.BinOp, params: set[str]) -> bool:
     return False
 
 
-def _is_count(node: ast.AST) -> bool:
-    """A number of things: ``n``, ``len(x)``, ``x.shape[0]``, ``x.size``."""
+def _is_count(node: ast.AST, scope: "_Scope | None" = None) -> bool:
+    """A number of things: ``len(x)``, ``x.shape[0]``, ``x.size``, or a name assigned one."""
     if _call_name(node) == "len":
         return True
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape":
         return True
     if isinstance(node, ast.Attribute) and node.attr == "size":
         return True
-    return isinstance(node, ast.Name) and node.id in ("n", "N", "K", "m", "batch", "count", "n_samples")
+    if isinstance(node, ast.Name) and scope is not None and node.id in scope.assigned:
+        value = scope.value_of(node.id)
+        return value is not None and not isinstance(value, ast.Name) and _is_count(value)
+    return False
 
 
 def _term_kind(sign: int, term: ast.AST, params: set[str], terms: list) -> str | None:
@@ -891,58 +894,113 @@ def _update_order_sites(scope: _Scope, skip_lines: set[int]) -> Iterator[_Site]:
 # -- making the mutant modules --------------------------------------------------------------------
 
 
-def _apply(function: ast.FunctionDef, site: _Site) -> ast.FunctionDef:
-    if site.index < 0:
-        return site.build(function)
+def _apply(function: ast.FunctionDef, *sites: _Site) -> ast.FunctionDef:
+    """``function`` with every one of ``sites`` mutated (node sites, applied from the last in ``ast.walk``
+    order to the first, so that an earlier site's index still points at its node)."""
+    if len(sites) == 1 and sites[0].index < 0:
+        return sites[0].build(function)
     fn = copy.deepcopy(function)
-    nodes = list(ast.walk(fn))
-    target = nodes[site.index]
-    replacement = site.build(copy.deepcopy(target))
+    for site in sorted(sites, key=lambda s: -s.index):
+        nodes = list(ast.walk(fn))
+        target = nodes[site.index]
+        replacement = site.build(copy.deepcopy(target))
+        if not _replace(nodes, target, replacement):
+            raise ValueError("mutation site not found")
+    return fn
+
+
+def _replace(nodes: list[ast.AST], target: ast.AST, replacement) -> bool:
     for parent in nodes:
         for field, value in ast.iter_fields(parent):
             if value is target:
                 setattr(parent, field, replacement)
-                return fn
+                return True
             if isinstance(value, list) and any(v is target for v in value):
                 value[[i for i, v in enumerate(value) if v is target][0]] = replacement
-                return fn
-    raise ValueError("mutation site not found")
+                return True
+    return False
 
 
-@lru_cache(maxsize=64)
-def mutants_for(source: str, function: str, exclude: frozenset[str] = frozenset()) -> tuple[Mutant, ...]:
-    """Every mutant of the reference ``source`` that can change ``function``'s answers: mutations of the
-    function itself and of the reference functions it calls (never of ``exclude``, the rubric's declared
-    mistakes). Distinct sources only; none for a source that does not parse."""
+# A misconception is often the same at every place it can show: a student who forgets the folded-in
+# intercept forgets it in every layer. These operators also get one mutant that changes every such place.
+_EVERYWHERE = {("intercept", "bias_missing"), ("intercept", "bias_column_last"), ("mask_at_zero", "relu_at_zero"),
+               ("wrong_variable", "sigma_prime_of_activation"), ("wrong_variable", "sigma_prime_of_preactivation"),
+               ("drop_factor", "activation_derivative_missing")}
+_EVERYWHERE_SITES = 6  # at most this many places at once
+
+
+@lru_cache(maxsize=16)
+def _prepared(source: str) -> tuple[ast.Module, tuple[str, ...], frozenset[int]] | None:
+    """The parsed reference, each top-level statement's text, and the lines that say ``pragma: no mutate``."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
+        return None
+    skip_lines = frozenset(i + 1 for i, line in enumerate(source.splitlines()) if PRAGMA in line)
+    return tree, tuple(ast.unparse(statement) for statement in tree.body), skip_lines
+
+
+@lru_cache(maxsize=256)
+def mutants_for(source: str, function: str, exclude: frozenset[str] = frozenset()) -> tuple[Mutant, ...]:
+    """Every mutant of the reference ``source`` that can change ``function``'s answers: mutations of the
+    function itself and of the reference functions it calls (never of ``exclude``, the rubric's declared
+    mistakes). Distinct sources only; none for a source that does not parse. Cached: a batch makes them once."""
+    prepared = _prepared(source)
+    if prepared is None:
         return ()
-    lines = source.splitlines()
-    skip_lines = {i + 1 for i, line in enumerate(lines) if PRAGMA in line}
+    tree, chunks, skip_lines = prepared
     module = _Module(tree)
     if function not in module.functions:
         return ()
     found: dict[str, Mutant] = {}
-    base = ast.unparse(tree)
+    groups: dict[tuple[str, str, str], list[tuple[_Scope, _Site]]] = {}
+
+    def add(changes: dict[int, str], info: tuple[str, str, str, str]) -> None:
+        parts = list(chunks)
+        for position, text in changes.items():
+            parts[position] = text
+        text = "\n\n".join(parts) + "\n" + _HELPERS
+        key = hashlib.sha256(text.encode()).hexdigest()[:16]
+        if key not in found:
+            operator, place, kind, message = info
+            found[key] = Mutant(MutantInfo(key, operator, place, kind, message), text)
+
     for scope in _closure(module, function, exclude):
         fn = scope.function
         if fn.lineno in skip_lines:
             continue
         position = tree.body.index(fn)
-        for site in [*_sites(scope, skip_lines), *_update_order_sites(scope, skip_lines)]:
-            try:
-                mutated = _apply(fn, site)
-                body = list(tree.body)
-                body[position] = mutated
-                text = ast.unparse(ast.fix_missing_locations(ast.Module(body, []))) + _HELPERS
-                compile(text, "<mutant>", "exec")
-            except Exception:  # a mutation that makes no valid module is not a mutant
+        for site in [*_sites(scope, set(skip_lines)), *_update_order_sites(scope, set(skip_lines))]:
+            mutated = _unparsed(fn, site)
+            if mutated is None or mutated == chunks[position]:
                 continue
-            if text.startswith(base) and text[len(base):] == _HELPERS:
-                continue
-            key = hashlib.sha256(text.encode()).hexdigest()[:16]
-            if key not in found:
-                found[key] = Mutant(MutantInfo(key, site.operator, f"{site.function}:{site.line}", site.kind,
-                                               site.message), text)
+            add({position: mutated}, (site.operator, f"{site.function}:{site.line}", site.kind, site.message))
+            if (site.operator, site.kind) in _EVERYWHERE:
+                groups.setdefault((site.operator, site.kind, site.message), []).append((scope, site))
+    for (operator, kind, message), members in groups.items():  # the same misconception at every place
+        if not 2 <= len(members) <= _EVERYWHERE_SITES:
+            continue
+        by_function: dict[str, list[_Site]] = {}
+        for scope, site in members:
+            by_function.setdefault(scope.function.name, []).append(site)
+        changes = {}
+        for name, sites in by_function.items():
+            fn = module.functions[name]
+            mutated = _unparsed(fn, *sites)
+            if mutated is None:
+                break
+            changes[tree.body.index(fn)] = mutated
+        else:
+            places = ",".join(f"{s.function}:{s.line}" for _, s in members)
+            add(changes, (operator, places, kind, message))
     return tuple(found.values())
+
+
+def _unparsed(function: ast.FunctionDef, *sites: _Site) -> str | None:
+    """The text of ``function`` mutated at ``sites``; None when that makes no valid function."""
+    try:
+        mutated = ast.unparse(ast.fix_missing_locations(_apply(function, *sites)))
+        compile(mutated, "<mutant>", "exec")
+    except Exception:  # a mutation that makes no valid function is not a mutant
+        return None
+    return mutated

@@ -20,7 +20,7 @@ from ..rubric.model import (FLOAT32, CallTarget, Check, CheckedPart, ReferenceCh
                             ValueCheck)
 from .compare import compare, shorten
 from .evidence import Observation
-from .explain import CaseExplanation, diagnosing_check, explain_case, part_finding
+from .explain import CaseExplanation, diagnoses, explain_case, part_finding
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class CaseVerdict:
     inputs: str = ""  # the case's inputs, shortened, when it failed
     remark: str = ""  # something the student should know even when the case passed (e.g. float32)
     explanation: CaseExplanation | None = None  # what this case says about the mistake (see .explain)
+    error: str = ""  # the call's own failure (no value to judge), e.g. "f() raised ValueError: ..."
 
 
 def case_plan(part: CheckedPart) -> CasePlan:
@@ -89,7 +90,9 @@ def summarize(check: Check, verdicts: list[CaseVerdict]) -> CheckResult:
     """The check's score and reasons from its verdicts, in case order."""
     failures = [v for v in verdicts if not v.ok]
     remarks = tuple(dict.fromkeys(v.remark for v in verdicts if v.remark))
-    return replace(_summarize(check, verdicts, failures), remarks=remarks)
+    errors = {v.error for v in failures}
+    error = errors.pop() if len(errors) == 1 else ""  # the same call failure on every failing case
+    return replace(_summarize(check, verdicts, failures), remarks=remarks, error=error)
 
 
 def _summarize(check: Check, verdicts: list[CaseVerdict], failures: list[CaseVerdict]) -> CheckResult:
@@ -107,7 +110,11 @@ def _summarize(check: Check, verdicts: list[CaseVerdict], failures: list[CaseVer
     score = (len(verdicts) - len(failures)) / len(verdicts) if check.scoring == "proportional" else 0.0
     first = failures[0]
     summary = f"wrong on {len(failures)} of {len(verdicts)} case(s); first: {first.case}: {first.message}"
-    return _failed(check, "reference", summary, f"inputs: {first.inputs}\n{first.details}", _finding(verdicts), score)
+    # the first failing case's inputs, so the student can rerun it; not when every case failed the same way
+    # (a stub's NotImplementedError): then they explain nothing (see grader.report.printed)
+    uniform = len(failures) == len(verdicts) and first.error and all(v.error == first.error for v in failures)
+    details = first.details if uniform else f"inputs: {first.inputs}\n{first.details}"
+    return _failed(check, "reference", summary, details, _finding(verdicts), score)
 
 
 def _finding(verdicts: list[CaseVerdict]) -> Finding | None:
@@ -121,7 +128,7 @@ def _finding(verdicts: list[CaseVerdict]) -> Finding | None:
 def _judge_shape(check: ShapeCheck, part: CheckedPart, obs: Observation, rubric: Rubric) -> CaseVerdict:
     answer, case = obs.student, obs.case
     if answer.value is None:
-        return CaseVerdict(False, f"{answer.problem}{_on(case)}", answer.details)
+        return CaseVerdict(False, f"{answer.problem}{_on(case)}", answer.details, error=answer.problem)
     try:
         wanted = check.shape.resolve(case.dims if case else {})
     except KeyError:  # a dimension no argument's shape gives: the reference's own shape says it
@@ -136,7 +143,7 @@ def _judge_shape(check: ShapeCheck, part: CheckedPart, obs: Observation, rubric:
 def _judge_value(check: ValueCheck, part: CheckedPart, obs: Observation, rubric: Rubric) -> CaseVerdict:
     answer, case = obs.student, obs.case
     if answer.value is None:  # an indexed target may still be explained by its whole value
-        return _verdict(False, f"{answer.problem}{_on(case)}", answer.details,
+        return _verdict(False, f"{answer.problem}{_on(case)}", answer.details, error=answer.problem,
                         explanation=_explain(check, part, obs, None, None, check.tolerance, rubric))
     side_effect = _side_effect(part, obs, rubric)
     if side_effect is not None:
@@ -156,17 +163,19 @@ def _judge_reference(check: ReferenceCheck, part: CheckedPart, obs: Observation,
     answer, case = obs.student, obs.case
     where = f"{case.title}{_dims(case)}"
     if answer.value is None:
-        return CaseVerdict(False, answer.problem, answer.details, case=where, inputs=_inputs(case))
+        return CaseVerdict(False, answer.problem, answer.details, case=where, inputs=_inputs(case), error=answer.problem)
     side_effect = _side_effect(part, obs, rubric)
     if side_effect is not None:
         return _verdict(False, side_effect.message, case=where, inputs=_inputs(case),
                         explanation=_side_effect_explanation(side_effect))
     tolerance = _tolerance(check.tolerance, answer, rubric)
     result = compare(answer.value, obs.expected, tolerance)
-    explanation = _explain(check, part, obs, answer.value, obs.expected, tolerance, rubric)
-    if result.ok:  # a passed case still says which automatic mutants agree with the student
+    if result.ok:  # a passed case still says which automatic mutants (when gathered) agree with the student
+        explanation = _explain(check, part, obs, answer.value, obs.expected, tolerance, rubric) \
+            if obs.variants is not None else None
         return CaseVerdict(True, case=where, remark=_precision_remark(answer, tolerance), explanation=explanation)
-    return _verdict(False, result.message, case=where, inputs=_inputs(case), explanation=explanation)
+    return _verdict(False, result.message, case=where, inputs=_inputs(case),
+                    explanation=_explain(check, part, obs, answer.value, obs.expected, tolerance, rubric))
 
 
 @dataclass(frozen=True)
@@ -189,13 +198,18 @@ def _side_effect(part: CheckedPart, obs: Observation, rubric: Rubric) -> _SideEf
                                      "changes too. Work on a copy, or build a new array "
                                      f"({obs.mutated[0]} = {obs.mutated[0]} - …)."))
     repeat = obs.repeat_of
-    if repeat is not None and repeat.value is not None and not Tolerance(0, 0).close(obs.student.value, repeat.value):
+    if repeat is not None and repeat.value is not None and not _same(obs.student.value, repeat.value):
         return _SideEffect(
             "called again at once with the same inputs, it returned a different value",
             Finding("keeps_state", "Your function answers the same inputs differently when called again: it keeps state "
                                    "between calls (a module-level total, a list it appends to, a global that "
                                    "grows) or draws random numbers. Compute everything from the arguments."))
     return None
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Exactly the same answer (NaN where NaN: a function that returns NaN twice keeps no state)."""
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
 
 
 def _tolerance(tolerance: Tolerance, answer, rubric: Rubric) -> Tolerance:
@@ -218,7 +232,7 @@ def _precision_remark(answer, tolerance: Tolerance) -> str:
 def _explain(check: Check, part: CheckedPart, obs: Observation, student: np.ndarray | None,
              expected: np.ndarray | None, tolerance: Tolerance, rubric: Rubric) -> CaseExplanation | None:
     """This case's explanation, when ``check`` is the one of its part that diagnoses (see .explain)."""
-    if check is not diagnosing_check(part):
+    if not diagnoses(check, part):
         return None
     return explain_case(part, obs, student, expected, tolerance, rubric)
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..exit_codes import ExitCode
-from . import say, say_error
+from . import PlainRawHelp, say, say_error
 
 _DESCRIPTION = """Grade every student's submission in SUBMISSIONS: a folder of one .py file per student, a
 folder of one folder per student (GitHub Classroom), or a Gradescope export (folder or zip).
@@ -30,7 +30,7 @@ exit status:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grade batch", description=_DESCRIPTION, epilog=_EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     formatter_class=PlainRawHelp)
     parser.add_argument("submissions", type=Path, help="the class's submissions: a folder or a zip")
     parser.add_argument("--rubric", "-r", type=Path, required=True, help="the assignment's YAML rubric")
     parser.add_argument("--out", "-o", type=Path, default=Path("grades"), help="output folder (default: grades/)")
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="in each student's folder, the module to grade (default: submission.py, else the only "
                              "file that defines the rubric's functions)")
     parser.add_argument("--dask", metavar="SCHEDULER",
-                        help="grade on an existing Dask cluster, e.g. tcp://host:8786 (needs grader[batch-dask])")
+                        help="grade on an existing Dask cluster, e.g. tcp://host:8786 (needs the batch-dask extra)")
     return parser
 
 
@@ -65,7 +65,7 @@ def main(argv: list[str]) -> int:
     from ..batch.scheduling import BatchOptions, UnknownStudent, run_batch
     from ..rubric.errors import RubricError
 
-    problem = _check_paths(options.submissions, options.out)
+    problem = _check_paths(options.submissions, options.out) or _check_dask(options.dask)
     if problem:
         say_error("grade batch", problem)
         return ExitCode.USAGE_ERROR
@@ -95,6 +95,17 @@ def _check_paths(submissions: Path, out: Path) -> str:
         real_out, real_in = os.path.realpath(out), os.path.realpath(submissions)
         if real_out == real_in or real_out.startswith(real_in.rstrip("/") + "/"):
             return f"--out {out} is inside the submissions folder {submissions}: choose a folder outside it"
+    return ""
+
+
+def _check_dask(scheduler: str | None) -> str:
+    if scheduler is None:
+        return ""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return ("--dask needs the 'distributed' package: install the batch-dask extra "
+                "(pip install '.[batch-dask]' from a checkout)")
     return ""
 
 

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import say
+from . import PlainHelp, say
 from .github_env import active, append_summary, emit
 from ..exit_codes import ExitCode
 from ..results import CheckReport
@@ -26,7 +26,8 @@ FORMATS = ("text", "json", "junit", "markdown")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grade check", description=__doc__.split("\n\n")[0],
                                      epilog="exit status: 0 as declared; 1 a difference or an error; 2 an invalid "
-                                            "rubric; 3 could not grade (not the rubric's fault)")
+                                            "rubric; 3 could not grade (not the rubric's fault)",
+                                     formatter_class=PlainHelp)
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("rubrics")],
                         help="rubric files or folders of rubrics (default: rubrics/)")
     parser.add_argument("--strict", action="store_true",

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from .. import __version__
-from . import github_env, say, say_error
+from . import PlainRawHelp, github_env, say, say_error
 from ..exit_codes import ExitCode
 from ..sandbox.launcher import acquire_launcher, release_launcher
 from ..testpoint import reached
@@ -22,6 +22,7 @@ _EPILOG = """sub-commands:
   grade override STUDENT ...        a teaching assistant's adjusted score (see grade override --help)
   grade check [RUBRIC_OR_DIR ...]   self-test rubrics: reference and samples get their declared scores
   grade publish RUBRIC -o DIR       write the public rubric students check their work with (no answers)
+  grade gradescope RUBRIC -o ZIP    the Gradescope autograder zip (setup.sh, run_autograder, rubric, wheel)
   grade stub --rubric RUBRIC        write a starter submission.py for a rubric
   grade doctor                      show which sandbox layers are active on this machine
 
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="grade",
         description="Grade a backpropagation homework submission against a YAML rubric.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=PlainRawHelp,
     )
     parser.add_argument("submission", type=Path,
                         help="the student's Python file, or a folder of them (one student's work)")

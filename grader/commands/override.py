@@ -17,12 +17,14 @@ import sys
 from pathlib import Path
 
 from ..exit_codes import ExitCode
-from . import say, say_error
+from . import PlainRawHelp, say, say_error
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grade override", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="grade override",
+                                     description="Record a teaching assistant's adjusted score, with a reason; it is "
+                                                 "kept across `grade batch` reruns and shown in every output.",
+                                     formatter_class=PlainRawHelp)
     parser.add_argument("student", nargs="?", help="the student's identifier, as in grades.csv")
     parser.add_argument("--out", "-o", type=Path, default=Path("grades"),
                         help="the batch's output folder (default: grades/)")

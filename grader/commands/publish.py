@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import say, say_error
+from . import PlainHelp, say, say_error
 from ..exit_codes import ExitCode
 
 _HEADER = """\
@@ -32,7 +32,8 @@ _HEADER = """\
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grade publish", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="grade publish", description=__doc__.split("\n\n")[0],
+                                     formatter_class=PlainHelp)
     parser.add_argument("rubric", type=Path, help="the course's rubric (with its reference)")
     parser.add_argument("--output", "-o", type=Path, required=True, metavar="DIR",
                         help="folder to write the public rubric into (created if missing); keep the student's "

@@ -12,14 +12,15 @@ import sys
 from pathlib import Path
 
 from ..exit_codes import ExitCode
-from . import say_error
+from . import PlainHelp, say_error
 from ..rubric.errors import RubricError
 from ..rubric.loader import load_rubric
 from ..rubric.model import Function, Rubric, Shape, ValueSpec
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grade stub", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="grade stub", description=__doc__.split("\n\n")[0],
+                                     formatter_class=PlainHelp)
     parser.add_argument("--rubric", "-r", type=Path, required=True, help="the assignment's YAML rubric")
     parser.add_argument("--output", "-o", type=Path, help="write here instead of stdout (never overwrites)")
     return parser

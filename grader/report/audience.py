@@ -6,7 +6,8 @@ always, ``after_due_date`` and ``after_published`` once the course releases them
 annotations and summary, Classroom's result, Gradescope's top-level output) renders the
 :class:`View` of a result for its audience, never the result itself: the withheld parts'
 titles, points, scores and reasons are gone, totals are of the visible parts only, and
-the withheld parts are listed by id only, as "graded after submission".
+the withheld parts are listed by id only, as "graded after submission". The program's printed
+output in a view follows the rule of :mod:`.printed`: capped, and withheld while a part is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import enum
 from dataclasses import dataclass, replace
 
 from ..results import GradeResult, PartResult, QuestionResult
+from .printed import shown_output
 
 
 class Audience(enum.Enum):
@@ -39,8 +41,9 @@ _SHOWN = {
 class View:
     """What one audience may see of a result."""
 
-    result: GradeResult  # only the parts the audience may see; its totals are theirs
+    result: GradeResult  # only the parts the audience may see; its totals are theirs; its stdout as shown (.printed)
     withheld: tuple[str, ...] = ()  # parts graded after submission ("question/part"), nothing more
+    printed_withheld: int = 0  # lines the program printed, not shown because parts are withheld (see .printed)
 
     @property
     def pending(self) -> float:
@@ -53,12 +56,18 @@ def audience_view(result: GradeResult, audience: Audience = Audience.STUDENT) ->
     shows = audience.shows
     withheld = list(result.after_submission)
     questions = []
+    hidden = False
     for question in result.questions:
         kept = tuple(p for p in question.parts if _shown(p, shows))
         withheld += [p.name for p in question.parts if not _shown(p, shows)]
+        hidden = hidden or len(kept) < len(question.parts)
         if kept:
             questions.append(QuestionResult(question.id, question.title, kept))
-    return View(replace(result, questions=tuple(questions), after_submission=()), tuple(withheld))
+    # the program's output, by the rule of .printed: capped, and withheld while a graded part is
+    stdout = "" if hidden else shown_output(result.stdout)
+    printed_withheld = len(result.stdout.rstrip().splitlines()) if hidden and result.stdout.strip() else 0
+    return View(replace(result, questions=tuple(questions), after_submission=(), stdout=stdout), tuple(withheld),
+                printed_withheld)
 
 
 def _shown(part: PartResult, shows: frozenset[str] | None) -> bool:

@@ -16,9 +16,8 @@ def render_summary(report: ClassReport, console: Console, graded_now: int, uncha
     console.print(Group(_counts(report, graded_now, unchanged, seconds), _histogram(report), _mistakes(report)))
 
 
-def _counts(report: ClassReport, graded_now: int, unchanged: int, seconds: float) -> Table:
+def _counts(report: ClassReport, graded_now: int, unchanged: int, seconds: float) -> Group:
     table = Table.grid(padding=(0, 2))
-    table.add_row(Text(inert_line(report.title), style="bold"), "")
     rate = f" ({graded_now / seconds:.1f}/s)" if graded_now and seconds > 0 else ""
     table.add_row("this run", f"graded {graded_now} in {seconds:.1f} s{rate}, {unchanged} unchanged")
     table.add_row("submissions", str(len(report.rows)))
@@ -29,7 +28,7 @@ def _counts(report: ClassReport, graded_now: int, unchanged: int, seconds: float
             table.add_row(f"  {status.value}", Text(str(count), style=style))
     table.add_row("mean", f"{number(report.mean) or '-'} / {number(report.max_score)}")
     table.add_row("median", f"{number(report.median) or '-'} / {number(report.max_score)}")
-    return table
+    return Group(Text(inert_line(report.title), style="bold"), table)
 
 
 def _histogram(report: ClassReport) -> Table:

@@ -13,8 +13,7 @@ from typing import Any
 
 from ..results import GradeResult, PartResult
 from .audience import audience_view
-
-_SHOWN_STDOUT = 2000
+from .printed import withheld_output_note
 
 
 def to_gradescope(result: GradeResult) -> dict[str, Any]:
@@ -67,9 +66,10 @@ def _overall_output(result: GradeResult) -> str:
         lines.append(f"Graded after submission: {', '.join(view.withheld)}")
     if result.problem:
         lines.append(result.problem)
-    if result.stdout.strip():
-        stdout = result.stdout if len(result.stdout) <= _SHOWN_STDOUT else result.stdout[:_SHOWN_STDOUT] + "…"
-        lines += ["", "Your program printed:", stdout]
+    if shown.stdout:  # the student's own output, by the rule of .printed (capped; withheld with a hidden part)
+        lines += ["", "Your program printed:", shown.stdout]
+    elif view.printed_withheld:
+        lines += ["", withheld_output_note(view.printed_withheld)]
     return "\n".join(lines)
 
 

@@ -49,3 +49,15 @@ class Limits:
         values = dict(raw)
         values["caps"] = Caps(**values.get("caps", {}))
         return cls(**values)
+
+
+def readable_bytes(size: int) -> str:
+    """A size as people read it: ``2 GiB``, ``64 MiB``, ``1.5 KiB``, ``512 bytes``."""
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            if unit == "bytes":
+                return f"{int(value)} byte{'s' if int(value) != 1 else ''}"
+            return f"{value:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover - the loop always returns

@@ -1,7 +1,7 @@
 """Neural Networks Are Fun, wrong: ∂J/∂W₁ built from ∂J/∂z without the ReLU′(a) factor (the step
 ∂z/∂a of the chain is skipped), so the rows of hidden units with a ≤ 0 are not zeroed. In the handout
 a₂ = −2, so row 2 of ∂J/∂W₁ should be 0; row 1 (a₁ = 3 > 0), and so ∂J/∂W₁,₁,₂, is still right.
-The generic ReLU′ detector (relu_at_zero, via `preactivation: a`) names it; the whole-chain gradient
+The generic ReLU′ detector (activation_derivative_missing, via `preactivation: a`) names it; the whole-chain gradient
 check fails too, since backward reuses grad_W1."""
 
 import numpy as np

@@ -34,6 +34,7 @@ import re
 import signal
 import time
 
+from ..limits import readable_bytes
 from ._syscalls import _err, _write_file
 from .status import MEMORY_CGROUP, PIDS_CGROUP, LayerStatus
 
@@ -182,7 +183,7 @@ def _join_memory_cgroup(child: int, max_bytes: int) -> tuple[LayerStatus, str | 
     settings = {"memory.limit_in_bytes": str(max_bytes), "memory.memsw.limit_in_bytes": str(max_bytes),
                 "memory.max": str(max_bytes), "memory.swap.max": "0"}
     return _join_cgroup(child, MEMORY_CGROUP, "memory", settings,
-                        f"at most {max_bytes} bytes for all of the submission's processes together")
+                        f"at most {readable_bytes(max_bytes)} for all of the submission's processes together")
 
 
 def _remove_cgroup(path: str) -> None:

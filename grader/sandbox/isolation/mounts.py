@@ -26,6 +26,7 @@ from __future__ import annotations
 import ctypes
 import os
 
+from ..limits import readable_bytes
 from ._syscalls import _CLONE_NEWNS, _check, _err, _mount, _syscall
 from .paths import _contains
 from .user import _unsearchable_ancestor
@@ -151,7 +152,7 @@ def _mount_scratch(libc: ctypes.CDLL, scratch: str, size: int, run_as: tuple[int
         _mount(libc, "tmpfs", scratch, "tmpfs", _MS_NOSUID | _MS_NODEV, data)
     except OSError as exc:
         return LayerStatus(SCRATCH_TMPFS, False, f"tmpfs on {scratch}: {_err(exc)}")
-    return LayerStatus(SCRATCH_TMPFS, True, f"scratch is a {size}-byte tmpfs: cannot fill the disk")
+    return LayerStatus(SCRATCH_TMPFS, True, f"scratch is a {readable_bytes(size)} tmpfs: cannot fill the disk")
 
 
 def _hide_paths(libc: ctypes.CDLL, spec: SandboxSpec) -> LayerStatus:

@@ -1,0 +1,38 @@
+"""Problem Set 5, wrong (one mistake): ∂y/∂W⁽⁰⁾ filled in as x δᵀ with loops (d×h), the transpose of δ xᵀ."""
+
+import numpy as np
+
+
+def sigmoid(s):
+    return 1 / (1 + np.exp(-s))
+
+
+def partials(w, x, y, z, c):
+    a = (w + x + y) ** 2
+    b = (x - y - z) ** 2
+    dv_dc = (a - b) ** 2
+    dv_dw = 4 * c * (a - b) * (w + x + y)
+    dv_dx = 4 * c * (a - b) * (w + 2 * y + z)
+    dv_dy = 4 * c * (a - b) * (w + 2 * x - z)
+    dv_dz = 4 * c * (a - b) * (x - y - z)
+    return dv_dc, dv_dw, dv_dx, dv_dy, dv_dz
+
+
+def forward(W0, b0, W1, b1, x):
+    z = sigmoid(W0 @ x + b0)
+    y = (W1 @ z).item() + b1
+    return z, y
+
+
+def gradients(W0, b0, W1, b1, x):
+    z, _ = forward(W0, b0, W1, b1, x)
+    delta = W1.ravel() * z * (1 - z)
+    dW0 = np.zeros((len(x), len(z)))
+    for j in range(len(x)):
+        for i in range(len(z)):
+            dW0[j, i] = delta[i] * x[j]
+    return z.reshape(1, -1), 1.0, W1.ravel(), dW0, delta
+
+
+def compose_jacobian(Jf, Jg):
+    return Jf @ Jg

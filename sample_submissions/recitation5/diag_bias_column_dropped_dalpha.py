@@ -1,0 +1,34 @@
+"""Recitation 5, wrong (one mistake): ∂ℓ/∂α = (∂ℓ/∂a) xᵀ without the intercept column: α's column 0
+multiplies x₀ = 1, so ∂ℓ/∂α has d + 1 columns."""
+
+import numpy as np
+
+
+def forward(alpha, beta, x, y):
+    x_hat = np.append(1.0, x)
+    a = alpha @ x_hat
+    z = np.maximum(0, a)
+    z_hat = np.append(1.0, z)
+    y_hat = (beta @ z_hat).item()
+    loss = 0.5 * (y_hat - y) ** 2
+    return a, z, y_hat, loss
+
+
+def backward(alpha, beta, x, y):
+    a, z, y_hat, loss = forward(alpha, beta, x, y)
+    g = y_hat - y
+    dbeta = g * np.append(1.0, z).reshape(1, -1)
+    da = g * beta[0, 1:] * (a > 0)
+    return dbeta, da[:, None] * x[None, :]
+
+
+def chain_rule(dy_dx, dz_dy):
+    return dy_dx @ dz_dy
+
+
+def d_Ax_dx(A, x):
+    return A.T
+
+
+def linear_regression(X, y):
+    return np.linalg.inv(X.T @ X) @ X.T @ y

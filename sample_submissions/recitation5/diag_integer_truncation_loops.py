@@ -1,0 +1,38 @@
+"""Recitation 5, wrong (one mistake): the pre-activations are collected in an integer array
+(np.zeros(h, dtype=int)), so every a_j is truncated towards zero."""
+
+import numpy as np
+
+
+def forward(alpha, beta, x, y):
+    x_hat = np.append(1.0, x)
+    a = np.zeros(alpha.shape[0], dtype=int)
+    for j in range(alpha.shape[0]):
+        a[j] = alpha[j] @ x_hat
+    z = np.maximum(0, a)
+    z_hat = np.append(1.0, z)
+    y_hat = (beta @ z_hat).item()
+    loss = 0.5 * (y_hat - y) ** 2
+    return a, z, y_hat, loss
+
+
+def backward(alpha, beta, x, y):
+    a, z, y_hat, loss = forward(alpha, beta, x, y)
+    g = y_hat - y                               # ∂ℓ/∂ŷ
+    dbeta = g * np.append(1.0, z).reshape(1, -1)
+    dz = g * beta[0, 1:]                        # β̂: no intercept weight
+    da = dz * (a > 0)
+    dalpha = np.outer(da, np.append(1.0, x))
+    return dbeta, dalpha
+
+
+def chain_rule(dy_dx, dz_dy):
+    return dy_dx @ dz_dy
+
+
+def d_Ax_dx(A, x):
+    return A.T
+
+
+def linear_regression(X, y):
+    return np.linalg.inv(X.T @ X) @ X.T @ y

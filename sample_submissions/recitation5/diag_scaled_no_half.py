@@ -1,0 +1,36 @@
+"""Recitation 5, wrong (one mistake): the squared-error loss without its ½, ℓ = (ŷ − y)², and its
+derivative 2(ŷ − y) in the backward pass."""
+
+import numpy as np
+
+
+def forward(alpha, beta, x, y):
+    x_hat = np.append(1.0, x)
+    a = alpha @ x_hat
+    z = np.maximum(0, a)
+    z_hat = np.append(1.0, z)
+    y_hat = (beta @ z_hat).item()
+    loss = (y_hat - y) ** 2
+    return a, z, y_hat, loss
+
+
+def backward(alpha, beta, x, y):
+    a, z, y_hat, loss = forward(alpha, beta, x, y)
+    g = 2 * (y_hat - y)                         # d/dŷ (ŷ − y)²
+    dbeta = g * np.append(1.0, z).reshape(1, -1)
+    dz = g * beta[0, 1:]
+    da = dz * (a > 0)
+    dalpha = np.outer(da, np.append(1.0, x))
+    return dbeta, dalpha
+
+
+def chain_rule(dy_dx, dz_dy):
+    return dy_dx @ dz_dy
+
+
+def d_Ax_dx(A, x):
+    return A.T
+
+
+def linear_regression(X, y):
+    return np.linalg.inv(X.T @ X) @ X.T @ y
