@@ -156,6 +156,7 @@ class GradeResult:
     stderr: str = ""
     problem: str = ""  # a submission-wide failure, e.g. a syntax error, shown first
     execution_time: float = 0.0
+    output_truncated: bool = False  # the submission printed more than was kept
     warnings: tuple[str, ...] = ()
     layers: tuple[tuple[str, bool], ...] = ()  # the sandbox layers and whether each was in force
     after_submission: tuple[str, ...] = ()  # parts ("question/part") a public rubric leaves to the course

@@ -46,7 +46,7 @@ ATTACKS = SAMPLES / "attacks"
 R5 = RUBRICS / "recitation5.yaml"
 HARD_TIMEOUT = 120  # seconds: a hung grader is killed and the test fails
 HOOKS_LINE = re.compile(r"^HOOKS = \{.*?\}$", re.M | re.S)
-SCORE_LINE = re.compile(r"score\s+([\d.]+) / ([\d.]+)")
+SCORE_LINE = re.compile(r"\s([\d.]+) / ([\d.]+)\s+\([\d.]+%\)")  # the header: "Title   0 / 16  (0.0%)"
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # The shorter limits some denial-of-service attacks are graded with (a copy of the rubric).
 FAST_DEFAULTS = {"call_timeout": "0.5", "total_timeout": "6", "random_cases": "3"}

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import write_atomic
 from .. import __version__
 from ..rubric.model import Rubric
 from ..sandbox.slots import SubmissionFiles
@@ -59,10 +59,7 @@ class RubricBundle:
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".bundle-")
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
+        write_atomic(path, data)
 
 
 def rubric_digest(rubric: bytes, reference: bytes) -> str:

@@ -7,10 +7,10 @@ import importlib
 import math
 import os
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
+from ..atomic import write_atomic
 from .. import __version__
 from . import PlainRawHelp, github_env, say, say_error
 from ..exit_codes import ExitCode
@@ -253,19 +253,7 @@ def write_text(text: str, output: Path | None) -> None:
     if output is None:
         _write_stdout(lambda stream: stream.write(text))
         return
-    fd, temporary = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, output)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    write_atomic(output, text)
 
 
 def _render_terminal(result, stream, audience) -> None:

@@ -14,11 +14,10 @@ not pass the public rubric, 2 a usage or rubric error, 3 a fault of ours.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from ..atomic import write_atomic
 from . import PlainHelp, say, say_error
 from ..exit_codes import ExitCode
 
@@ -124,15 +123,7 @@ def _is_public(path: Path) -> bool:
 
 def _write_atomically(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(target, text, mode=0o644)
 
 
 def _load_back(target: Path) -> ExitCode:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from ..atomic import replacing
 from .. import __version__
 from ..rubric.loader import load_rubric
 from ..rubric.model import Rubric
@@ -127,9 +128,7 @@ def _write_scripts(staged: Path, pins: tuple[str, ...]) -> None:
 def _zip(staged: Path, output: Path) -> tuple[str, ...]:
     """Zip ``staged`` (scripts executable) to ``output`` atomically; returns the member names."""
     members = []
-    fd, temporary = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with replacing(output, mode=0o600) as temporary:  # it holds the reference implementation
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as bundle:
             for path in sorted(staged.rglob("*")):
                 name = path.relative_to(staged).as_posix()
@@ -140,11 +139,6 @@ def _zip(staged: Path, output: Path) -> tuple[str, ...]:
                 mode = 0o100755 if name in (SETUP, RUN) else 0o100644
                 bundle.writestr(_info(name, mode), path.read_bytes(), zipfile.ZIP_DEFLATED)
                 members.append(name)
-        os.chmod(temporary, 0o600)  # it holds the reference implementation
-        os.replace(temporary, output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return tuple(members)
 
 

@@ -10,11 +10,10 @@ and keeps the reason for course staff in ``extra_data`` (stored, never shown to 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomic
 from .. import __version__
 from ..report.gradescope import to_gradescope
 from ..results import GradeResult
@@ -58,14 +57,4 @@ def write_document(document: dict[str, Any], target: Path) -> None:
     """Write ``document`` to ``target`` atomically (a temporary file renamed into place); OSError on failure."""
     target.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(target, text, mode=0o644)

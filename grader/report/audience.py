@@ -64,7 +64,7 @@ def audience_view(result: GradeResult, audience: Audience = Audience.STUDENT) ->
         if kept:
             questions.append(QuestionResult(question.id, question.title, kept))
     # the program's output, by the rule of .printed: capped, and withheld while a graded part is
-    stdout = "" if hidden else shown_output(result.stdout)
+    stdout = "" if hidden else shown_output(result.stdout, result.output_truncated)
     printed_withheld = len(result.stdout.rstrip().splitlines()) if hidden and result.stdout.strip() else 0
     return View(replace(result, questions=tuple(questions), after_submission=(), stdout=stdout), tuple(withheld),
                 printed_withheld)

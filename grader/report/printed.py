@@ -25,11 +25,16 @@ SHOWN_LINES = 40
 SHOWN_CHARS = 2000
 
 
-def shown_output(text: str) -> str:
-    """``text`` capped to the lines and characters a report shows, with what was left out counted."""
+def shown_output(text: str, truncated: bool = False) -> str:
+    """``text`` capped to the lines and characters a report shows, with what was left out counted
+    (``truncated``: the sandbox itself kept only the beginning of a longer output)."""
     text = text.rstrip()
     if not text:
         return ""
+    return _capped(text, truncated)
+
+
+def _capped(text: str, truncated: bool) -> str:
     lines = text.splitlines()
     kept = lines[:SHOWN_LINES]
     while kept and sum(len(line) + 1 for line in kept) > SHOWN_CHARS:
@@ -38,6 +43,8 @@ def shown_output(text: str) -> str:
             break
         kept.pop()
     left = len(lines) - len(kept)
+    if truncated:
+        return "\n".join(kept) + "\n… (output truncated: it printed far more; only its beginning is shown)"
     return "\n".join(kept) + (f"\n… {left} more line{'s' if left != 1 else ''}" if left else "")
 
 

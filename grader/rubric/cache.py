@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomic
 from .. import __version__
 from .yaml_source import YamlSource
 
@@ -59,14 +59,7 @@ def store(key: str, source: YamlSource) -> None:
     entry = {"document": source.data, "lines": [[list(path), line] for path, line in source.lines.items()]}
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                json.dump(entry, stream, ensure_ascii=False)
-            os.replace(temporary, folder / f"{key}.json")
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_atomic(folder / f"{key}.json", json.dumps(entry, ensure_ascii=False))
     except (OSError, ValueError, TypeError):
         pass
 

@@ -62,6 +62,7 @@ class CallOutcome:
 class CapturedOutput:
     stdout: str
     stderr: str
+    truncated: bool = False  # the submission printed more than was kept
 
 
 @dataclass
@@ -150,7 +151,8 @@ class SubmissionRunner:
         stdout, stderr = bytearray(self._stdout), bytearray(self._stderr)
         if self._worker is not None:
             self._collect_output(self._worker.handle, stdout, stderr)
-        return CapturedOutput(self._shown(stdout), self._shown(stderr))
+        cap = self.limits.shown_output_bytes
+        return CapturedOutput(self._shown(stdout), self._shown(stderr), len(stdout) > cap or len(stderr) > cap)
 
     def _unavailable(self) -> CallOutcome | None:
         """Why no worker can take a request now (time used up, import failed), or None."""
@@ -340,7 +342,7 @@ class SubmissionRunner:
 
     def _shown(self, data: bytearray) -> str:
         text = inert(bytes(data[: self.limits.shown_output_bytes]).decode("utf-8", errors="replace"))
-        return text + "\n… (truncated)" if len(data) > self.limits.shown_output_bytes else text
+        return text
 
     def _out_of_time(self) -> bool:
         return self._deadline is not None and time.monotonic() >= self._deadline
