@@ -5,6 +5,7 @@ This sits between the sandbox (which brings plain values back) and the checks (w
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,10 +81,15 @@ def error_answer(message: str, details: str) -> Answer:
     return Answer(None, message, "\n".join([details, *hints]).strip("\n"))
 
 
+@functools.lru_cache(maxsize=64)
+def _dtype_name(dtype: np.dtype) -> str:
+    return dtype.name  # numpy builds the name anew each time: a cache saves it on every answer
+
+
 def dtype_of(value: Any) -> str:
     """The name of the number type the student returned (before the conversion to float64)."""
     if isinstance(value, np.ndarray):
-        return value.dtype.name
+        return _dtype_name(value.dtype)
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):

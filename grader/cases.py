@@ -55,7 +55,7 @@ def named_case(rubric: Rubric, function: Function, name: str) -> Case:
 def random_case(rubric: Rubric, function: Function, k: int) -> Case:
     """Random case number ``k`` (0-based) of ``function``."""
     rng = np.random.default_rng([rubric.seed, zlib.crc32(function.name.encode()), k])
-    dims = _draw_dims(rng, _dimension_names(function), rubric.dimensions)
+    dims = _draw_dims(rng, function.dimension_names, rubric.dimensions)
     args = {p.name: _draw_param(rng, p, dims) for p in function.params}
     return Case(f"random #{k + 1}", args, dims, k)
 
@@ -72,7 +72,7 @@ def edge_case(rubric: Rubric, function: Function, k: int) -> Case:
     """Edge case number ``k`` (0-based): a fresh random draw pushed onto the function's declared edges
     (some pre-activations exactly 0, or ties), so that a convention the handout states is exercised."""
     rng = np.random.default_rng([rubric.seed, zlib.crc32(f"edge:{function.name}".encode()), k])
-    dims = _draw_dims(rng, _dimension_names(function), rubric.dimensions)
+    dims = _draw_dims(rng, function.dimension_names, rubric.dimensions)
     args = {p.name: _draw_param(rng, p, dims) for p in function.params}
     for edge in function.edges:
         _push(rng, edge, function, args)
@@ -106,15 +106,6 @@ def _push(rng: np.random.Generator, edge: Edge, function: Function, args: dict[s
 
 def random_cases(rubric: Rubric, function: Function, count: int) -> list[Case]:
     return [random_case(rubric, function, k) for k in range(count)]
-
-
-def _dimension_names(function: Function) -> list[str]:
-    names: set[str] = set()
-    for spec in (*function.params, *function.returns):
-        names |= spec.shape.names()
-    for param in function.params:
-        names |= param.draw.names()
-    return sorted(names)
 
 
 def _draw_dims(rng: np.random.Generator, names: list[str], ranges: Mapping[str, tuple[int, int]]) -> dict[str, int]:

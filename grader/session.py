@@ -57,28 +57,29 @@ class Session:
                 if self.reference is not None else None
             student = self.runner.call_many(function.name, [_positional(function, c) for c in chunk])
             expected, *mutant_values = answers.result() if answers is not None else [[None] * len(chunk)]
-            variants = self._variants(function, parts, plans, chunk, student, expected,
-                                      variants[0] if variants is not None else frozenset())
+            observed = []
             for k, case in enumerate(chunk):
                 mutants = {name: values[k] for name, values in zip(mistakes, mutant_values)}
                 last = (case, student[k], expected[k], mutants)
-                yield from _with_variants(self._observations(parts, plans, case, student[k], expected[k], mutants),
-                                          function, variants, k)
+                observed.append(list(self._observations(parts, plans, case, student[k], expected[k], mutants)))
+            variants = self._variants(function, parts, plans, chunk, student, observed,
+                                      variants[0] if variants is not None else frozenset())
+            for k, items in enumerate(observed):
+                yield from _with_variants(iter(items), function, variants, k)
         if last is not None:
             yield from _with_variants(self._again(function, parts, plans, *last), function, variants, -1)
 
     def _variants(self, function: Function, parts: Sequence[CheckedPart], plans: dict, chunk: list[Case],
-                  student: list[CallOutcome], expected: list, wrong: frozenset[int]) -> tuple | None:
+                  student: list[CallOutcome], observed: list[list[PartObservation]],
+                  wrong: frozenset[int]) -> tuple | None:
         """The automatic mutants' answers on ``chunk`` for the parts of ``function`` that got a wrong answer
         (``wrong``: the ids of those found on earlier chunks): (those parts' ids, one tuple of (MutantInfo, raw
         answer) per case), or None when every answer matched. Computed in the reference's trusted process and
         cached there (see checks.mutants and Reference.variant_outputs)."""
         if self.reference is None:
             return None
-        wrong = wrong | {id(part) for part in parts for k, case in enumerate(chunk) if plans[id(part)].needs(case)
-                         and needs_variants(part, _student_answer(student[k], function, part.target.whole()),
-                                            self._expected(expected[k], function, part.target.whole(), case,
-                                                           function.name))}
+        wrong = wrong | {id(item.part) for items in observed for item in items
+                         if needs_variants(item.part, item.observation.student_whole, item.observation.expected_whole)}
         if not wrong:
             return None
         from .checks.mutants import mutants_for  # only now: a correct submission never needs the mutation engine

@@ -6,6 +6,7 @@ receives these immutable objects, never the raw YAML.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,16 @@ class Function:
     def param_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
 
+    @functools.cached_property
+    def dimension_names(self) -> tuple[str, ...]:
+        """The dimensions its shapes and draws use, sorted (what a random case of it draws)."""
+        names: set[str] = set()
+        for spec in (*self.params, *self.returns):
+            names |= spec.shape.names()
+        for param in self.params:
+            names |= param.draw.names()
+        return tuple(sorted(names))
+
     def return_position(self, output: str | None) -> int | None:
         """Tuple position of a named output, or None for a single-value function."""
         if len(self.returns) == 1:
@@ -153,16 +164,9 @@ def infer_dims(function: Function, args: Mapping[str, Any]) -> dict[str, int]:
                                     f"{expr.name} = {dims[expr.name]}")
     for param in function.params:  # an int parameter named like a dimension (one_hot(y, K)) gives its size
         if param.dtype == "int" and not param.shape.dims and param.name not in dims and \
-                param.name in _dimension_names(function):
+                param.name in function.dimension_names:
             dims[param.name] = int(np.asarray(args[param.name]))
     return dims
-
-
-def _dimension_names(function: Function) -> set[str]:
-    names: set[str] = set()
-    for spec in (*function.params, *function.returns):
-        names |= spec.shape.names()
-    return names
 
 
 @dataclass(frozen=True)
