@@ -25,6 +25,7 @@ import weakref
 from pathlib import Path
 from typing import Sequence
 
+from .cases import CaseCache
 from .grading import grade
 from .reference import Reference
 from .results import CouldNotGrade, Outcome
@@ -60,6 +61,7 @@ class Grader:
             self._launcher.prepare(self._spec())
             # A public rubric has no reference: checks that need it are graded after submission.
             self._reference = Reference(self.rubric) if self.rubric.reference is not None else None
+            self._cases = CaseCache(self.rubric)  # every student gets the same cases: draw them once
         except BaseException:
             self._release()
             raise
@@ -103,7 +105,7 @@ class Grader:
                                       hidden_paths=self._sandbox_hidden,
                                       disabled_layers=self._disabled_layers)
             try:
-                return grade(self.rubric, self._reference, runner, name)
+                return grade(self.rubric, self._reference, runner, name, self._cases)
             except SandboxFault as fault:
                 return CouldNotGrade(name, str(self.rubric.path), f"could not grade: {fault}", "sandbox")
             finally:

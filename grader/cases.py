@@ -140,3 +140,33 @@ def _draw(rng: np.random.Generator, draw: Draw, shape: tuple[int, ...], dims: Ma
     else:  # pragma: no cover - the schema admits no other kind
         raise ValueError(f"unknown draw {kind!r}")
     return np.asarray(values, dtype=np.float64)
+
+
+class CaseCache:
+    """Cases drawn once and kept for the next submission (the same for every student), within a byte budget:
+    a batch draws each case once; a rubric with large arrays draws them anew instead of holding them."""
+
+    def __init__(self, rubric: Rubric, budget_bytes: int = 8 << 20) -> None:
+        self.rubric = rubric
+        self._budget = budget_bytes
+        self._kept: dict[tuple[str, str, str | int], Case] = {}
+        self._bytes = 0
+
+    def named(self, function: Function, name: str) -> Case:
+        return self._get((function.name, "named", name), lambda: named_case(self.rubric, function, name))
+
+    def random(self, function: Function, k: int) -> Case:
+        return self._get((function.name, "random", k), lambda: random_case(self.rubric, function, k))
+
+    def edge(self, function: Function, k: int) -> Case:
+        return self._get((function.name, "edge", k), lambda: edge_case(self.rubric, function, k))
+
+    def _get(self, key: tuple[str, str, str | int], draw) -> Case:
+        case = self._kept.get(key)
+        if case is None:
+            case = draw()
+            size = sum(np.asarray(a).nbytes for a in case.args.values())
+            if self._bytes + size <= self._budget:
+                self._kept[key] = case
+                self._bytes += size
+        return case

@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from dataclasses import replace
 
-from .cases import random_case
+from .cases import CaseCache, random_case
 from .checks.claims import plan_claim
 from .checks.values import CaseVerdict, judge, summarize, uses
 from .results import CheckResult, GradeResult, PartResult, QuestionResult
@@ -23,7 +23,8 @@ from .reference import Reference
 PartKey = tuple[str, str]  # (question id, part id)
 
 
-def grade(rubric: Rubric, reference: Reference | None, runner: SubmissionRunner, submission: str) -> GradeResult:
+def grade(rubric: Rubric, reference: Reference | None, runner: SubmissionRunner, submission: str,
+          cases: CaseCache | None = None) -> GradeResult:
     """Grade the submission behind ``runner`` against ``rubric``; ``submission`` names it in the report.
 
     Without a ``reference`` (a public rubric), checks that need it are not run: their share of each
@@ -38,7 +39,7 @@ def grade(rubric: Rubric, reference: Reference | None, runner: SubmissionRunner,
     if problem is not None:
         checks = {key: [_not_imported(problem)] for key in _keys(rubric)}
     else:
-        checks = _judge_all(rubric, Session(rubric, reference, runner))
+        checks = _judge_all(rubric, Session(rubric, reference, runner, cases))
     output = runner.output()
     return GradeResult(
         submission=submission,
@@ -58,13 +59,18 @@ def grade(rubric: Rubric, reference: Reference | None, runner: SubmissionRunner,
 
 def _judge_all(rubric: Rubric, session: Session) -> dict[PartKey, list[CheckResult]]:
     verdicts: dict[tuple[PartKey, int], list[CaseVerdict]] = defaultdict(list)
+    failed: set[tuple[PartKey, int]] = set()  # checks with a failed case already
     keys = {id(part): (question.id, part.id) for question, part in rubric.parts()}
     for function, parts in _calling_parts(rubric):
         for item in session.observe_function(function, parts):
             part, observation = item.part, item.observation
             for index, check in enumerate(part.checks):
                 if uses(check, observation.case) and not _deferred(check, session):
-                    verdicts[(keys[id(part)], index)].append(judge(check, part, observation, rubric))
+                    key = (keys[id(part)], index)
+                    verdict = judge(check, part, observation, rubric, first_failure=key not in failed)
+                    verdicts[key].append(verdict)
+                    if not verdict.ok:
+                        failed.add(key)
     checks: dict[PartKey, list[CheckResult]] = {}
     for question, part in rubric.parts():
         key = (question.id, part.id)

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from .answers import Answer, error_answer, select_output
-from .cases import Case, edge_case, named_case, random_case
+from .cases import Case, CaseCache
 from .checks.claims import ClaimPlan
 from .checks.evidence import Observation
 from .checks.explain import needs_variants, reproduces
@@ -41,10 +41,12 @@ class Session:
 
     Without a reference (a public rubric) the expected values are None: checks that need them are not run."""
 
-    def __init__(self, rubric: Rubric, reference: Reference | None, runner: SubmissionRunner) -> None:
+    def __init__(self, rubric: Rubric, reference: Reference | None, runner: SubmissionRunner,
+                 cases: CaseCache | None = None) -> None:
         self.rubric = rubric
         self.reference = reference
         self.runner = runner
+        self.cases = cases if cases is not None else CaseCache(rubric)
 
     def observe_function(self, function: Function, parts: Sequence[CheckedPart]) -> Iterator[PartObservation]:
         """Every case of every part that calls ``function``, in case order (named first, then random)."""
@@ -150,11 +152,11 @@ class Session:
         """The function's cases, drawn one at a time (random case k is the same however it is drawn)."""
         names = list(dict.fromkeys(name for plan in plans for name in plan.named))
         for name in names:
-            yield named_case(self.rubric, function, name)
+            yield self.cases.named(function, name)
         for k in range(max((plan.random for plan in plans), default=0)):
-            yield random_case(self.rubric, function, k)
+            yield self.cases.random(function, k)
         for k in range(max((plan.edges for plan in plans), default=0)):
-            yield edge_case(self.rubric, function, k)
+            yield self.cases.edge(function, k)
 
     def _observe(self, part: CheckedPart, case: Case | None, student: CallOutcome, expected_raw,
                  mutants_raw: dict) -> Observation:

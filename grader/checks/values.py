@@ -77,13 +77,15 @@ def uses(check: Check, case: Case | None) -> bool:
     return CasePlan(check.cases, check.random, check.edges).needs(case)
 
 
-def judge(check: Check, part: CheckedPart, observation: Observation, rubric: Rubric) -> CaseVerdict:
-    """Judge one case for one check of a part."""
+def judge(check: Check, part: CheckedPart, observation: Observation, rubric: Rubric,
+          first_failure: bool = True) -> CaseVerdict:
+    """Judge one case for one check of a part (``first_failure``: no earlier case of this check failed, so
+    this one's inputs may be shown; rendering them for every failing case would be wasted work)."""
     if isinstance(check, ShapeCheck):
         return _judge_shape(check, part, observation, rubric)
     if isinstance(check, ValueCheck):
         return _judge_value(check, part, observation, rubric)
-    return _judge_reference(check, part, observation, rubric)
+    return _judge_reference(check, part, observation, rubric, first_failure)
 
 
 def summarize(check: Check, verdicts: list[CaseVerdict]) -> CheckResult:
@@ -159,14 +161,16 @@ def _judge_value(check: ValueCheck, part: CheckedPart, obs: Observation, rubric:
                                                                  rubric))
 
 
-def _judge_reference(check: ReferenceCheck, part: CheckedPart, obs: Observation, rubric: Rubric) -> CaseVerdict:
+def _judge_reference(check: ReferenceCheck, part: CheckedPart, obs: Observation, rubric: Rubric,
+                     first_failure: bool = True) -> CaseVerdict:
     answer, case = obs.student, obs.case
     where = f"{case.title}{_dims(case)}"
+    inputs = (lambda: _inputs(case)) if first_failure else (lambda: "")  # only the first failure shows them
     if answer.value is None:
-        return CaseVerdict(False, answer.problem, answer.details, case=where, inputs=_inputs(case), error=answer.problem)
+        return CaseVerdict(False, answer.problem, answer.details, case=where, inputs=inputs(), error=answer.problem)
     side_effect = _side_effect(part, obs, rubric)
     if side_effect is not None:
-        return _verdict(False, side_effect.message, case=where, inputs=_inputs(case),
+        return _verdict(False, side_effect.message, case=where, inputs=inputs(),
                         explanation=_side_effect_explanation(side_effect))
     tolerance = _tolerance(check.tolerance, answer, rubric)
     result = compare(answer.value, obs.expected, tolerance)
@@ -174,7 +178,7 @@ def _judge_reference(check: ReferenceCheck, part: CheckedPart, obs: Observation,
         explanation = _explain(check, part, obs, answer.value, obs.expected, tolerance, rubric) \
             if obs.variants is not None else None
         return CaseVerdict(True, case=where, remark=_precision_remark(answer, tolerance), explanation=explanation)
-    return _verdict(False, result.message, case=where, inputs=_inputs(case),
+    return _verdict(False, result.message, case=where, inputs=inputs(),
                     explanation=_explain(check, part, obs, answer.value, obs.expected, tolerance, rubric))
 
 
