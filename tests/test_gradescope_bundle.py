@@ -188,15 +188,20 @@ def in_container(tree: Tree, command: list[str], env: dict[str, str], before: st
     """Run ``command`` as in Gradescope's container: a private mount namespace in which the course's checkout
     and /tmp (other runs' files) are empty and only the simulated tree remains where it was.
     ``before``: more shell lines to run first (inside the namespace)."""
-    covered = REPO.parent if not Path(sys.base_prefix).is_relative_to(REPO.parent) else REPO
+    covered = [REPO.parent if not Path(sys.base_prefix).is_relative_to(REPO.parent) else REPO]
+    # other checkouts of the course on this machine (a developer's /work/main beside a clone) are other
+    # world-readable copies of the references, which a real container does not have
+    covered += [Path(p) for p in ("/work",) if os.path.isdir(p) and not Path(sys.base_prefix).is_relative_to(p)
+                and Path(p) not in covered]
     kept = [p for p in (tree.root, tree.installation) if p is not None]
     keep = "\n".join(f"mkdir /mnt/{i}; mount --bind {p} /mnt/{i}" for i, p in enumerate(kept))
     restore = "\n".join(f"mkdir -p {p}; mount --bind /mnt/{i} {p}" for i, p in enumerate(kept))
+    cover = "\n".join(f"mount -t tmpfs tmpfs {p}" for p in covered)
     script = f"""
         mount -t tmpfs tmpfs /mnt
         {keep}
         mount -t tmpfs tmpfs /tmp
-        mount -t tmpfs tmpfs {covered}
+        {cover}
         {restore}
         {before}
         exec "$@"
