@@ -28,10 +28,6 @@ class Answer:
     dtype: str = "float64"
 
     @property
-    def is_integer(self) -> bool:
-        return self.dtype.startswith(("int", "uint"))
-
-    @property
     def is_low_precision(self) -> bool:
         return self.dtype in ("float32", "float16")
 

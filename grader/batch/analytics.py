@@ -13,7 +13,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..report.classbook import Adjustment, ClassReport, Mistake, PartInfo, PartStats, Person, RowStatus, StudentRow
@@ -152,13 +152,6 @@ class ClassStats:
             key, stem, message = self._examples[(part.name, diagnosis)]
             mistakes.append(Mistake(diagnosis, message, n, key, stem))
         return PartStats(part, total / count, full / count, tuple(mistakes))
-
-
-def class_report(rubric: RubricInfo, students: Iterable[StudentGrade], notes: Sequence[str] = ()) -> ClassReport:
-    stats = ClassStats(rubric)
-    for student in students:
-        stats.add(student)
-    return stats.report(notes)
 
 
 def _row(student: StudentGrade, parts: tuple[PartInfo, ...]) -> StudentRow:
